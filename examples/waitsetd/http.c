@@ -1,0 +1,755 @@
+/* SPDX-License-Identifier: MIT */
+#include "http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <http_parser.h>
+
+#include "log.h"
+
+#define MAX_URL_BYTES 8192
+#define HEADER_NAME_BYTES 32
+#define HEADER_VALUE_BYTES 64
+
+struct http_server {
+  uv_loop_t *loop;
+  uv_tcp_t listener;
+  http_server_config config;
+  http_conn *conns; /* doubly linked list */
+  uint64_t next_request_id;
+  int closing;
+  int listener_closed;
+  http_closed_cb on_closed;
+  void *closed_user_data;
+};
+
+struct http_conn {
+  uv_tcp_t tcp;
+  http_server *srv;
+  http_conn *prev;
+  http_conn *next;
+  http_parser parser;
+  char peer[64];
+
+  /* The request being read. */
+  char *url;
+  size_t url_length;
+  char *body;
+  size_t body_length;
+  size_t body_capacity;
+  char header_name[HEADER_NAME_BYTES];
+  size_t header_name_length;
+  char header_value[HEADER_VALUE_BYTES];
+  size_t header_value_length;
+  int header_in_value;
+  int expect_continue;
+  int keep_alive;
+  int error_status; /* 413 when the callbacks stopped the parser */
+
+  /* The request being answered; input read meanwhile waits in backlog. */
+  http_exchange *exchange;
+  char *backlog;
+  size_t backlog_length;
+  int in_execute;
+  int resume_pending;
+  int read_paused; /* reading stopped because the backlog is full */
+
+  int writes_pending;
+  int close_after_write;
+  int closing;
+};
+
+typedef struct write_req {
+  uv_write_t req;
+  http_conn *conn;
+  char data[];
+} write_req;
+
+static void conn_close(http_conn *conn);
+static void conn_process(http_conn *conn, const char *data, size_t len);
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+
+static void *
+xrealloc(void *ptr, size_t size)
+{
+  void *p = realloc(ptr, size ? size : 1);
+
+  if (p == NULL) {
+    log_error("out of memory (%zu bytes) in the HTTP server", size);
+    abort();
+  }
+  return p;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                             */
+
+static void
+on_write(uv_write_t *req, int status)
+{
+  write_req *wr = (write_req *)req;
+  http_conn *conn = wr->conn;
+
+  free(wr);
+  conn->writes_pending--;
+  if (status < 0 && status != UV_ECANCELED) {
+    log_debug("write to %s failed: %s", conn->peer, uv_strerror(status));
+    conn_close(conn);
+    return;
+  }
+  if (conn->close_after_write && conn->writes_pending == 0)
+    conn_close(conn);
+}
+
+static void
+conn_write(http_conn *conn, const char *head, size_t head_length,
+           const char *body, size_t body_length)
+{
+  write_req *wr;
+  uv_buf_t buf;
+  int rc;
+
+  if (conn->closing)
+    return;
+  wr = xrealloc(NULL, sizeof(*wr) + head_length + body_length);
+  wr->conn = conn;
+  memcpy(wr->data, head, head_length);
+  if (body_length > 0)
+    memcpy(wr->data + head_length, body, body_length);
+  buf = uv_buf_init(wr->data, (unsigned)(head_length + body_length));
+  rc = uv_write(&wr->req, (uv_stream_t *)&conn->tcp, &buf, 1, on_write);
+  if (rc < 0) {
+    log_debug("write to %s failed: %s", conn->peer, uv_strerror(rc));
+    free(wr);
+    conn_close(conn);
+    return;
+  }
+  conn->writes_pending++;
+}
+
+static const char *
+status_text(int status)
+{
+  switch (status) {
+  case 100:
+    return "Continue";
+  case 200:
+    return "OK";
+  case 400:
+    return "Bad Request";
+  case 404:
+    return "Not Found";
+  case 405:
+    return "Method Not Allowed";
+  case 413:
+    return "Payload Too Large";
+  case 500:
+    return "Internal Server Error";
+  case 503:
+    return "Service Unavailable";
+  default:
+    return "Unknown";
+  }
+}
+
+static void
+conn_send_response(http_conn *conn, int status, const char *content_type,
+                   const char *body, size_t body_length, int keep_alive)
+{
+  char head[512];
+  int n;
+
+  n = snprintf(head, sizeof(head),
+               "HTTP/1.1 %d %s\r\n"
+               "Content-Type: %s\r\n"
+               "Content-Length: %zu\r\n"
+               "%s"
+               "Connection: %s\r\n\r\n",
+               status, status_text(status), content_type, body_length,
+               status == 405 ? "Allow: POST\r\n" : "",
+               keep_alive ? "keep-alive" : "close");
+  conn_write(conn, head, (size_t)n, body, body_length);
+  if (!keep_alive) {
+    conn->close_after_write = 1;
+    uv_read_stop((uv_stream_t *)&conn->tcp);
+  }
+}
+
+/* Answer an HTTP-level error with a short text body and close. */
+static void
+conn_fail(http_conn *conn, int status, const char *message)
+{
+  char body[256];
+  int n = snprintf(body, sizeof(body), "%s\n", message);
+
+  log_debug("%s: HTTP %d: %s", conn->peer, status, message);
+  conn_send_response(conn, status, "text/plain; charset=utf-8", body,
+                     (size_t)n, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Parser callbacks                                                    */
+
+static void
+reset_request(http_conn *conn)
+{
+  free(conn->url);
+  conn->url = NULL;
+  conn->url_length = 0;
+  free(conn->body);
+  conn->body = NULL;
+  conn->body_length = 0;
+  conn->body_capacity = 0;
+  conn->header_name_length = 0;
+  conn->header_value_length = 0;
+  conn->header_in_value = 0;
+  conn->expect_continue = 0;
+}
+
+static int
+on_message_begin(http_parser *parser)
+{
+  reset_request(parser->data);
+  return 0;
+}
+
+static int
+on_url(http_parser *parser, const char *at, size_t len)
+{
+  http_conn *conn = parser->data;
+
+  if (conn->url_length + len > MAX_URL_BYTES)
+    return -1;
+  conn->url = xrealloc(conn->url, conn->url_length + len + 1);
+  memcpy(conn->url + conn->url_length, at, len);
+  conn->url_length += len;
+  conn->url[conn->url_length] = '\0';
+  return 0;
+}
+
+/* Append to a fixed buffer, silently cutting what does not fit: only
+ * short headers are inspected. */
+static void
+append_cut(char *dst, size_t *dst_length, size_t capacity, const char *at,
+           size_t len)
+{
+  size_t room = capacity - 1 - *dst_length;
+
+  if (len > room)
+    len = room;
+  memcpy(dst + *dst_length, at, len);
+  *dst_length += len;
+  dst[*dst_length] = '\0';
+}
+
+static void
+finish_header(http_conn *conn)
+{
+  if (conn->header_name_length == 0)
+    return;
+  if (strcasecmp(conn->header_name, "expect") == 0
+      && strcasecmp(conn->header_value, "100-continue") == 0)
+    conn->expect_continue = 1;
+  conn->header_name_length = 0;
+  conn->header_value_length = 0;
+  conn->header_name[0] = '\0';
+  conn->header_value[0] = '\0';
+}
+
+static int
+on_header_field(http_parser *parser, const char *at, size_t len)
+{
+  http_conn *conn = parser->data;
+
+  if (conn->header_in_value) {
+    finish_header(conn);
+    conn->header_in_value = 0;
+  }
+  append_cut(conn->header_name, &conn->header_name_length,
+             sizeof(conn->header_name), at, len);
+  return 0;
+}
+
+static int
+on_header_value(http_parser *parser, const char *at, size_t len)
+{
+  http_conn *conn = parser->data;
+
+  conn->header_in_value = 1;
+  append_cut(conn->header_value, &conn->header_value_length,
+             sizeof(conn->header_value), at, len);
+  return 0;
+}
+
+static int
+on_headers_complete(http_parser *parser)
+{
+  http_conn *conn = parser->data;
+  size_t limit = conn->srv->config.max_body_bytes;
+
+  finish_header(conn);
+  if ((parser->flags & F_CONTENTLENGTH)
+      && parser->content_length > (uint64_t)limit) {
+    conn->error_status = 413;
+    return -1;
+  }
+  if (conn->expect_continue)
+    conn_write(conn, "HTTP/1.1 100 Continue\r\n\r\n", 25, NULL, 0);
+  return 0;
+}
+
+static int
+on_body(http_parser *parser, const char *at, size_t len)
+{
+  http_conn *conn = parser->data;
+  size_t limit = conn->srv->config.max_body_bytes;
+
+  if (len > limit - conn->body_length) {
+    conn->error_status = 413;
+    return -1;
+  }
+  if (conn->body_length + len + 1 > conn->body_capacity) {
+    size_t capacity = conn->body_capacity ? conn->body_capacity : 4096;
+
+    while (capacity < conn->body_length + len + 1)
+      capacity *= 2;
+    conn->body = xrealloc(conn->body, capacity);
+    conn->body_capacity = capacity;
+  }
+  memcpy(conn->body + conn->body_length, at, len);
+  conn->body_length += len;
+  conn->body[conn->body_length] = '\0';
+  return 0;
+}
+
+static char *
+extract_path(const char *url, size_t url_length)
+{
+  struct http_parser_url parsed;
+  size_t off;
+  size_t len;
+  char *path;
+
+  http_parser_url_init(&parsed);
+  if (http_parser_parse_url(url, url_length, 0, &parsed) != 0
+      || !(parsed.field_set & (1 << UF_PATH)))
+    return NULL;
+  off = parsed.field_data[UF_PATH].off;
+  len = parsed.field_data[UF_PATH].len;
+  path = xrealloc(NULL, len + 1);
+  memcpy(path, url + off, len);
+  path[len] = '\0';
+  return path;
+}
+
+static int
+on_message_complete(http_parser *parser)
+{
+  http_conn *conn = parser->data;
+  http_server *srv = conn->srv;
+  http_exchange *ex;
+  char *path = NULL;
+
+  if (conn->url != NULL)
+    path = extract_path(conn->url, conn->url_length);
+  if (path == NULL) {
+    conn->error_status = 400;
+    return -1;
+  }
+
+  /* The body buffer and the path move into the exchange. */
+  ex = xrealloc(NULL, sizeof(*ex));
+  memset(ex, 0, sizeof(*ex));
+  ex->conn = conn;
+  ex->id = ++srv->next_request_id;
+  ex->method = parser->method;
+  ex->path = path;
+  if (conn->body == NULL)
+    conn->body = xrealloc(NULL, 1); /* an empty body is "" */
+  conn->body[conn->body_length] = '\0';
+  ex->body = conn->body;
+  ex->body_length = conn->body_length;
+  snprintf(ex->peer, sizeof(ex->peer), "%s", conn->peer);
+  conn->body = NULL;
+  conn->body_length = 0;
+  conn->body_capacity = 0;
+  conn->keep_alive = http_should_keep_alive(parser);
+  conn->exchange = ex;
+
+  /* Keep later pipelined bytes unparsed until this one is answered. */
+  http_parser_pause(parser, 1);
+
+  if (srv->closing) {
+    http_exchange_respond(ex, 503, "text/plain; charset=utf-8",
+                          "server is stopping\n", 19);
+    return 0;
+  }
+  srv->config.on_request(ex, srv->config.user_data);
+  return 0;
+}
+
+static const http_parser_settings parser_settings = {
+  .on_message_begin = on_message_begin,
+  .on_url = on_url,
+  .on_header_field = on_header_field,
+  .on_header_value = on_header_value,
+  .on_headers_complete = on_headers_complete,
+  .on_body = on_body,
+  .on_message_complete = on_message_complete,
+};
+
+/* ------------------------------------------------------------------ */
+/* Exchanges                                                           */
+
+static void
+exchange_free(http_exchange *ex)
+{
+  free((char *)ex->body);
+  free((char *)ex->path);
+  free(ex);
+}
+
+static void
+backlog_append(http_conn *conn, const char *data, size_t len)
+{
+  if (len == 0)
+    return;
+  conn->backlog = xrealloc(conn->backlog, conn->backlog_length + len);
+  memcpy(conn->backlog + conn->backlog_length, data, len);
+  conn->backlog_length += len;
+}
+
+/* Parse the input that arrived while a request was pending. */
+static void
+conn_resume(http_conn *conn)
+{
+  char *data = conn->backlog;
+  size_t len = conn->backlog_length;
+
+  conn->resume_pending = 0;
+  conn->backlog = NULL;
+  conn->backlog_length = 0;
+  http_parser_pause(&conn->parser, 0);
+  if (!conn->closing && !conn->close_after_write) {
+    if (conn->read_paused) {
+      conn->read_paused = 0;
+      uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, on_read);
+    }
+    conn_process(conn, data, len);
+  }
+  free(data);
+}
+
+void
+http_exchange_respond(http_exchange *ex, int status,
+                      const char *content_type, const char *body,
+                      size_t body_length)
+{
+  http_conn *conn = ex->conn;
+
+  if (conn == NULL) {
+    exchange_free(ex);
+    return;
+  }
+  conn->exchange = NULL;
+  conn_send_response(conn, status, content_type, body, body_length,
+                     conn->keep_alive && !conn->srv->closing);
+  exchange_free(ex);
+  if (conn->in_execute)
+    conn->resume_pending = 1;
+  else
+    conn_resume(conn);
+}
+
+/* ------------------------------------------------------------------ */
+/* Connections                                                         */
+
+static void
+conn_process(http_conn *conn, const char *data, size_t len)
+{
+  size_t parsed;
+  enum http_errno err;
+
+  while (!conn->closing) {
+    conn->in_execute = 1;
+    parsed = http_parser_execute(&conn->parser, &parser_settings, data, len);
+    conn->in_execute = 0;
+    err = HTTP_PARSER_ERRNO(&conn->parser);
+
+    if (err == HPE_PAUSED) {
+      if (!conn->resume_pending) {
+        /* Still answering: keep the rest for later. */
+        backlog_append(conn, data + parsed, len - parsed);
+        return;
+      }
+      /* Answered from inside the callback: continue at once. */
+      conn->resume_pending = 0;
+      http_parser_pause(&conn->parser, 0);
+      data += parsed;
+      len -= parsed;
+      if (conn->close_after_write || len == 0)
+        return;
+      continue;
+    }
+    if (err != HPE_OK) {
+      if (conn->error_status == 413)
+        conn_fail(conn, 413, "request body too large");
+      else
+        conn_fail(conn, 400, http_errno_description(err));
+      return;
+    }
+    return;
+  }
+}
+
+static void
+on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+  (void)handle;
+  buf->base = malloc(suggested);
+  buf->len = buf->base != NULL ? suggested : 0;
+}
+
+static void
+on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+  http_conn *conn = stream->data;
+
+  if (nread < 0) {
+    if (nread != UV_EOF)
+      log_debug("read from %s failed: %s", conn->peer,
+                uv_strerror((int)nread));
+    conn_close(conn);
+  } else if (nread > 0) {
+    if (conn->exchange != NULL) {
+      backlog_append(conn, buf->base, (size_t)nread);
+      /* Bound the buffered input of a client that keeps sending. */
+      if (conn->backlog_length > conn->srv->config.max_body_bytes + 65536) {
+        uv_read_stop(stream);
+        conn->read_paused = 1;
+      }
+    } else {
+      conn_process(conn, buf->base, (size_t)nread);
+    }
+  }
+  free(buf->base);
+}
+
+static void
+on_conn_closed(uv_handle_t *handle)
+{
+  http_conn *conn = handle->data;
+  http_server *srv = conn->srv;
+
+  if (conn->prev != NULL)
+    conn->prev->next = conn->next;
+  else
+    srv->conns = conn->next;
+  if (conn->next != NULL)
+    conn->next->prev = conn->prev;
+  reset_request(conn);
+  free(conn->backlog);
+  free(conn);
+
+  if (srv->closing && srv->conns == NULL && srv->listener_closed) {
+    http_closed_cb done = srv->on_closed;
+    void *user_data = srv->closed_user_data;
+
+    free(srv);
+    done(user_data);
+  }
+}
+
+static void
+conn_close(http_conn *conn)
+{
+  http_exchange *ex = conn->exchange;
+
+  if (conn->closing)
+    return;
+  conn->closing = 1;
+  if (ex != NULL) {
+    conn->exchange = NULL;
+    ex->conn = NULL;
+    log_debug("request %llu from %s: client went away before the answer",
+              (unsigned long long)ex->id, conn->peer);
+    if (ex->on_abort != NULL)
+      ex->on_abort(ex);
+    exchange_free(ex);
+  }
+  uv_read_stop((uv_stream_t *)&conn->tcp);
+  uv_close((uv_handle_t *)&conn->tcp, on_conn_closed);
+}
+
+static void
+format_peer(uv_tcp_t *tcp, char *out, size_t out_len)
+{
+  struct sockaddr_storage addr;
+  int len = sizeof(addr);
+  char host[48] = "?";
+  int port = 0;
+
+  if (uv_tcp_getpeername(tcp, (struct sockaddr *)&addr, &len) == 0) {
+    if (addr.ss_family == AF_INET6) {
+      uv_ip6_name((struct sockaddr_in6 *)&addr, host, sizeof(host));
+      port = ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
+    } else {
+      uv_ip4_name((struct sockaddr_in *)&addr, host, sizeof(host));
+      port = ntohs(((struct sockaddr_in *)&addr)->sin_port);
+    }
+  }
+  snprintf(out, out_len, "%s:%d", host, port);
+}
+
+static void
+on_connection(uv_stream_t *listener, int status)
+{
+  http_server *srv = listener->data;
+  http_conn *conn;
+  int rc;
+
+  if (status < 0) {
+    log_error("accept failed: %s", uv_strerror(status));
+    return;
+  }
+  conn = xrealloc(NULL, sizeof(*conn));
+  memset(conn, 0, sizeof(*conn));
+  conn->srv = srv;
+  uv_tcp_init(srv->loop, &conn->tcp);
+  conn->tcp.data = conn;
+  conn->next = srv->conns;
+  if (srv->conns != NULL)
+    srv->conns->prev = conn;
+  srv->conns = conn;
+
+  rc = uv_accept(listener, (uv_stream_t *)&conn->tcp);
+  if (rc < 0) {
+    log_error("accept failed: %s", uv_strerror(rc));
+    conn_close(conn);
+    return;
+  }
+  format_peer(&conn->tcp, conn->peer, sizeof(conn->peer));
+  http_parser_init(&conn->parser, HTTP_REQUEST);
+  conn->parser.data = conn;
+  uv_tcp_nodelay(&conn->tcp, 1);
+  rc = uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, on_read);
+  if (rc < 0) {
+    log_error("read from %s failed: %s", conn->peer, uv_strerror(rc));
+    conn_close(conn);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Server                                                              */
+
+static int
+resolve_listen_address(const char *host, int port,
+                       struct sockaddr_storage *addr)
+{
+  if (uv_ip4_addr(host, port, (struct sockaddr_in *)addr) == 0)
+    return 0;
+  if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)addr) == 0)
+    return 0;
+  if (strcmp(host, "localhost") == 0)
+    return uv_ip4_addr("127.0.0.1", port, (struct sockaddr_in *)addr);
+  return UV_EINVAL;
+}
+
+static void
+format_bound(uv_tcp_t *tcp, char *bound, size_t bound_len)
+{
+  struct sockaddr_storage addr;
+  int len = sizeof(addr);
+  char host[48] = "?";
+  int port = 0;
+
+  if (uv_tcp_getsockname(tcp, (struct sockaddr *)&addr, &len) == 0) {
+    if (addr.ss_family == AF_INET6) {
+      uv_ip6_name((struct sockaddr_in6 *)&addr, host, sizeof(host));
+      port = ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
+      snprintf(bound, bound_len, "[%s]:%d", host, port);
+      return;
+    }
+    uv_ip4_name((struct sockaddr_in *)&addr, host, sizeof(host));
+    port = ntohs(((struct sockaddr_in *)&addr)->sin_port);
+  }
+  snprintf(bound, bound_len, "%s:%d", host, port);
+}
+
+static void
+on_listener_closed_early(uv_handle_t *handle)
+{
+  free(handle->data);
+}
+
+int
+http_server_start(http_server **out, uv_loop_t *loop,
+                  const http_server_config *config, char *bound,
+                  size_t bound_len)
+{
+  struct sockaddr_storage addr;
+  http_server *srv;
+  int rc;
+
+  memset(&addr, 0, sizeof(addr));
+  rc = resolve_listen_address(config->host, config->port, &addr);
+  if (rc < 0)
+    return rc;
+  srv = xrealloc(NULL, sizeof(*srv));
+  memset(srv, 0, sizeof(*srv));
+  srv->loop = loop;
+  srv->config = *config;
+  uv_tcp_init(loop, &srv->listener);
+  srv->listener.data = srv;
+
+  rc = uv_tcp_bind(&srv->listener, (struct sockaddr *)&addr, 0);
+  if (rc == 0)
+    rc = uv_listen((uv_stream_t *)&srv->listener, 128, on_connection);
+  if (rc < 0) {
+    uv_close((uv_handle_t *)&srv->listener, on_listener_closed_early);
+    return rc;
+  }
+  format_bound(&srv->listener, bound, bound_len);
+  *out = srv;
+  return 0;
+}
+
+static void
+on_listener_closed(uv_handle_t *handle)
+{
+  http_server *srv = handle->data;
+
+  srv->listener_closed = 1;
+  if (srv->conns == NULL) {
+    http_closed_cb done = srv->on_closed;
+    void *user_data = srv->closed_user_data;
+
+    free(srv);
+    done(user_data);
+  }
+}
+
+void
+http_server_close(http_server *srv, http_closed_cb done, void *user_data)
+{
+  http_conn *conn;
+  http_conn *next;
+
+  srv->closing = 1;
+  srv->on_closed = done;
+  srv->closed_user_data = user_data;
+  for (conn = srv->conns; conn != NULL; conn = next) {
+    next = conn->next;
+    if (conn->writes_pending > 0 && conn->exchange == NULL) {
+      conn->close_after_write = 1;
+      uv_read_stop((uv_stream_t *)&conn->tcp);
+    } else {
+      conn_close(conn);
+    }
+  }
+  uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small HTTP/1.1 server on libuv and http_parser: keep-alive,
+ * Content-Length and chunked request bodies, a body size limit, and one
+ * request in flight per connection. Bytes a client pipelines behind a
+ * pending request stay buffered until it is answered.
+ */
+#ifndef WAITSETD_HTTP_H
+#define WAITSETD_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+typedef struct http_server http_server;
+typedef struct http_conn http_conn;
+
+/*
+ * One request and its pending answer. The request callback must answer
+ * it with http_exchange_respond(), at once or later on the loop. When
+ * the client goes away first, on_abort (if set) runs and the exchange is
+ * freed: the handler must forget it.
+ */
+typedef struct http_exchange {
+  http_conn *conn;
+  uint64_t id;      /* request number, for logs */
+  int method;       /* enum http_method */
+  const char *path; /* the URL path, without query */
+  const char *body;
+  size_t body_length;
+  char peer[64]; /* client address, for logs */
+  void (*on_abort)(struct http_exchange *ex);
+  void *handler_data;
+} http_exchange;
+
+typedef void (*http_request_cb)(http_exchange *ex, void *user_data);
+typedef void (*http_closed_cb)(void *user_data);
+
+typedef struct http_server_config {
+  const char *host;
+  int port; /* 0 picks a free port */
+  size_t max_body_bytes;
+  http_request_cb on_request;
+  void *user_data;
+} http_server_config;
+
+/*
+ * Bind and listen. On success writes the bound "HOST:PORT" to bound.
+ * Returns 0 or a negative libuv error code.
+ */
+int http_server_start(http_server **out, uv_loop_t *loop,
+                      const http_server_config *config, char *bound,
+                      size_t bound_len);
+
+/*
+ * Answer a request; body is copied. The connection then reads the next
+ * request, or closes when the client asked for that.
+ */
+void http_exchange_respond(http_exchange *ex, int status,
+                           const char *content_type, const char *body,
+                           size_t body_length);
+
+/*
+ * Stop accepting, close idle connections at once and the others once
+ * their responses are written, then call done. Requests still pending
+ * are aborted. The server is freed before done runs.
+ */
+void http_server_close(http_server *srv, http_closed_cb done,
+                       void *user_data);
+
+#endif /* WAITSETD_HTTP_H */

@@ -1,0 +1,1060 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The streaming decoder: expat events build a node tree of the context
+ * header and of the command element, under the size, depth, count and
+ * value limits. Everything else of the envelope is skipped. After the
+ * final chunk, request.c turns the tree into the decoded document.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <expat.h>
+
+#if defined(__linux__)
+#include <sys/random.h>
+#endif
+
+#include "decoder.h"
+
+/* Separator between namespace URI and local name in expat's names. The
+ * byte cannot occur in XML 1.0 text, not even as a character reference. */
+#define NS_SEP '\x01'
+
+static const char *const request_names[] = {
+  NULL,
+  "CreateWaitSetRequest",
+  "WaitSetRequest",
+  "DestroyWaitSetRequest",
+  "AdminCreateWaitSetRequest",
+  "AdminWaitSetRequest",
+  "AdminDestroyWaitSetRequest",
+  "QueryWaitSetRequest",
+};
+
+const char *
+waitset_xml_command_name(int command)
+{
+  if (command < WAITSET_XML_CMD_CREATE || command > WAITSET_XML_CMD_QUERY)
+    return NULL;
+  return request_names[command];
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+
+static void
+set_position(waitset_xml_decoder *dec, uint64_t line, uint64_t column,
+             uint64_t offset)
+{
+  dec->error.line = line;
+  dec->error.column = column;
+  dec->error.byte_offset = offset;
+}
+
+static void
+set_position_from_parser(waitset_xml_decoder *dec)
+{
+  XML_Index index = XML_GetCurrentByteIndex(dec->parser);
+
+  set_position(dec, (uint64_t)XML_GetCurrentLineNumber(dec->parser),
+               (uint64_t)XML_GetCurrentColumnNumber(dec->parser) + 1,
+               index < 0 ? 0 : (uint64_t)index);
+}
+
+static void
+set_oom(waitset_xml_decoder *dec)
+{
+  dec->error.code = WAITSET_ENOMEM;
+  dec->error.fault = WAITSET_EFAILURE;
+  dec->error.message = "system failure: out of memory";
+  dec->error.name = NULL;
+  dec->has_error = 1;
+}
+
+/* Record the first error of a document; the message is built from the
+ * buffer `msg`, which is consumed. Returns the error code. */
+int
+wsx_decoder_fail(waitset_xml_decoder *dec, int code, int fault,
+                 const char *name, wsx_buf *msg)
+{
+  if (dec->has_error) {
+    wsx_buf_free(msg);
+    return dec->error.code;
+  }
+  dec->has_error = 1;
+  dec->error.code = code;
+  dec->error.fault = fault;
+  dec->error.name = NULL;
+  dec->error.message = NULL;
+  if (msg->data != NULL)
+    dec->error.message = wsx_arena_strndup(&dec->arena, msg->data, msg->len);
+  wsx_buf_free(msg);
+  if (name != NULL)
+    dec->error.name = wsx_arena_strndup(&dec->arena, name, strlen(name));
+  if (dec->error.message == NULL || (name != NULL && dec->error.name == NULL))
+    set_oom(dec);
+  return dec->error.code;
+}
+
+/* Stop expat from inside a handler after an error was recorded. */
+static void
+abort_parse(waitset_xml_decoder *dec)
+{
+  XML_StopParser(dec->parser, XML_FALSE);
+}
+
+static void
+fail_oom_in_handler(waitset_xml_decoder *dec)
+{
+  if (!dec->has_error) {
+    set_position_from_parser(dec);
+    set_oom(dec);
+  }
+  abort_parse(dec);
+}
+
+/* Record an error at the parser's position from a message prefix, an
+ * optional quoted value and a suffix, then stop expat. */
+static void
+fail_in_handler(waitset_xml_decoder *dec, int code, int fault,
+                const char *name, const char *prefix, const char *value,
+                const char *suffix)
+{
+  wsx_buf msg;
+  int rc;
+
+  if (dec->has_error) {
+    abort_parse(dec);
+    return;
+  }
+  set_position_from_parser(dec);
+  wsx_buf_init(&msg, &dec->alloc);
+  rc = wsx_buf_puts(&msg, prefix);
+  if (rc == 0 && value != NULL)
+    rc = wsx_buf_quote(&msg, value);
+  if (rc == 0 && suffix != NULL)
+    rc = wsx_buf_puts(&msg, suffix);
+  if (rc != 0) {
+    wsx_buf_free(&msg);
+    set_oom(dec);
+  } else {
+    wsx_decoder_fail(dec, code, fault, name, &msg);
+  }
+  abort_parse(dec);
+}
+
+/* ------------------------------------------------------------------ */
+/* Names                                                               */
+
+/* Split an expat name "URI\1local" into its parts; ns is "" when absent. */
+static void
+split_name(const char *qname, const char **ns, size_t *ns_len,
+           const char **local)
+{
+  const char *sep = strchr(qname, NS_SEP);
+
+  if (sep == NULL) {
+    *ns = "";
+    *ns_len = 0;
+    *local = qname;
+  } else {
+    *ns = qname;
+    *ns_len = (size_t)(sep - qname);
+    *local = sep + 1;
+  }
+}
+
+static int
+ns_equals(const char *ns, size_t ns_len, const char *expected)
+{
+  return strlen(expected) == ns_len && memcmp(ns, expected, ns_len) == 0;
+}
+
+static const char *
+soap_namespace(int version)
+{
+  return version == WAITSET_XML_SOAP_11 ? WAITSET_XML_NS_SOAP11
+                                        : WAITSET_XML_NS_SOAP12;
+}
+
+/* Decide whether the command element is acceptable; 0 or an error was
+ * recorded and expat stopped. */
+static int
+classify_command(waitset_xml_decoder *dec, const char *ns, size_t ns_len,
+                 const char *local, const char *qname_for_message)
+{
+  int cmd;
+  int known_name = 0;
+
+  for (cmd = WAITSET_XML_CMD_CREATE; cmd <= WAITSET_XML_CMD_QUERY; cmd++) {
+    const char *want_ns = cmd <= WAITSET_XML_CMD_DESTROY
+                              ? WAITSET_XML_NS_MAIL
+                              : WAITSET_XML_NS_ADMIN;
+
+    if (strcmp(local, request_names[cmd]) != 0)
+      continue;
+    known_name = 1;
+    if (ns_equals(ns, ns_len, want_ns)) {
+      dec->command = cmd;
+      return 0;
+    }
+  }
+  dec->command = WAITSET_XML_CMD_OTHER;
+  if (!known_name && dec->opts.accept_other_commands)
+    return 0;
+  fail_in_handler(dec, WAITSET_EXML_UNKNOWN, WAITSET_EUNKNOWN_DOCUMENT,
+                  local, "unknown document: ", qname_for_message, NULL);
+  return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Frames                                                              */
+
+static int
+push_frame(waitset_xml_decoder *dec, int role, wsx_node *node)
+{
+  wsx_frame *frame;
+
+  if (dec->depth == dec->frame_cap) {
+    size_t cap = dec->frame_cap ? dec->frame_cap * 2 : 8;
+    wsx_frame *frames =
+        dec->alloc.realloc(dec->frames, cap * sizeof(*frames));
+
+    if (frames == NULL)
+      return WAITSET_ENOMEM;
+    dec->frames = frames;
+    dec->frame_cap = cap;
+  }
+  frame = &dec->frames[dec->depth];
+  frame->role = role;
+  frame->node = node;
+  frame->a_count = 0;
+  wsx_buf_init(&frame->text, &dec->alloc);
+  dec->depth++;
+  return 0;
+}
+
+static wsx_frame *
+top_frame(waitset_xml_decoder *dec)
+{
+  return dec->depth > 0 ? &dec->frames[dec->depth - 1] : NULL;
+}
+
+/* Build a captured node with its attributes and link it to its parent. */
+static wsx_node *
+new_node(waitset_xml_decoder *dec, wsx_node *parent, const char *ns,
+         size_t ns_len, const char *local, const char **atts)
+{
+  wsx_node *node = wsx_arena_alloc(&dec->arena, sizeof(*node));
+  waitset_xml_attr *attrs = NULL;
+  size_t count = 0;
+  size_t i;
+  XML_Index index;
+
+  if (node == NULL)
+    return NULL;
+  memset(node, 0, sizeof(*node));
+  node->pub.name = wsx_arena_strndup(&dec->arena, local, strlen(local));
+  node->pub.namespace_uri = wsx_arena_strndup(&dec->arena, ns, ns_len);
+  if (node->pub.name == NULL || node->pub.namespace_uri == NULL)
+    return NULL;
+  while (atts[2 * count] != NULL)
+    count++;
+  if (count > 0) {
+    attrs = wsx_arena_alloc(&dec->arena, count * sizeof(*attrs));
+    if (attrs == NULL)
+      return NULL;
+  }
+  for (i = 0; i < count; i++) {
+    const char *a_ns;
+    size_t a_ns_len;
+    const char *a_local;
+
+    split_name(atts[2 * i], &a_ns, &a_ns_len, &a_local);
+    attrs[i].name = wsx_arena_strndup(&dec->arena, a_local, strlen(a_local));
+    attrs[i].namespace_uri = wsx_arena_strndup(&dec->arena, a_ns, a_ns_len);
+    attrs[i].value = wsx_arena_strndup(&dec->arena, atts[2 * i + 1],
+                                       strlen(atts[2 * i + 1]));
+    if (attrs[i].name == NULL || attrs[i].namespace_uri == NULL
+        || attrs[i].value == NULL)
+      return NULL;
+  }
+  node->pub.attrs = attrs;
+  node->pub.attr_count = count;
+  node->pub.text = "";
+  node->pub.line = (uint64_t)XML_GetCurrentLineNumber(dec->parser);
+  node->pub.column = (uint64_t)XML_GetCurrentColumnNumber(dec->parser) + 1;
+  index = XML_GetCurrentByteIndex(dec->parser);
+  node->offset = index < 0 ? 0 : (uint64_t)index;
+  if (parent != NULL) {
+    node->pub.parent = &parent->pub;
+    if (parent->last_child == NULL)
+      parent->pub.first_child = &node->pub;
+    else
+      parent->last_child->pub.next_sibling = &node->pub;
+    parent->last_child = node;
+    parent->pub.child_count++;
+  }
+  return node;
+}
+
+/* Count an <a> of <add>, <update> or <remove> of a waitset command
+ * against max_accounts. Returns -1 after recording a limit error. */
+static int
+count_account(waitset_xml_decoder *dec, const char *local)
+{
+  wsx_frame *list_frame;
+  wsx_frame *command_frame;
+  const char *list_name;
+  wsx_buf msg;
+
+  if (dec->command == WAITSET_XML_CMD_OTHER || dec->depth < 2
+      || strcmp(local, "a") != 0)
+    return 0;
+  list_frame = &dec->frames[dec->depth - 1];
+  command_frame = &dec->frames[dec->depth - 2];
+  if (command_frame->role != WSX_ROLE_COMMAND)
+    return 0;
+  list_name = list_frame->node->pub.name;
+  if (strcmp(list_name, "add") != 0 && strcmp(list_name, "update") != 0
+      && strcmp(list_name, "remove") != 0)
+    return 0;
+  list_frame->a_count++;
+  if (list_frame->a_count <= dec->opts.max_accounts)
+    return 0;
+  set_position_from_parser(dec);
+  wsx_buf_init(&msg, &dec->alloc);
+  if (wsx_buf_printf(&msg,
+                     "invalid request: more than %u accounts in <%s>",
+                     (unsigned)dec->opts.max_accounts, list_name)
+      != 0) {
+    wsx_buf_free(&msg);
+    fail_oom_in_handler(dec);
+    return -1;
+  }
+  wsx_decoder_fail(dec, WAITSET_EXML_LIMIT, WAITSET_EINVALID_REQUEST,
+                   list_name, &msg);
+  abort_parse(dec);
+  return -1;
+}
+
+/* Reject an attribute value over max_value_bytes. */
+static int
+check_attr_sizes(waitset_xml_decoder *dec, const char **atts)
+{
+  size_t i;
+
+  for (i = 0; atts[i] != NULL; i += 2) {
+    size_t len = strlen(atts[i + 1]);
+    const char *ns;
+    size_t ns_len;
+    const char *local;
+    wsx_buf msg;
+
+    if (len <= dec->opts.max_value_bytes)
+      continue;
+    split_name(atts[i], &ns, &ns_len, &local);
+    set_position_from_parser(dec);
+    wsx_buf_init(&msg, &dec->alloc);
+    if (wsx_buf_printf(&msg,
+                       "invalid request: attribute %s is longer than "
+                       "%llu bytes",
+                       local, (unsigned long long)dec->opts.max_value_bytes)
+        != 0) {
+      wsx_buf_free(&msg);
+      fail_oom_in_handler(dec);
+      return -1;
+    }
+    wsx_decoder_fail(dec, WAITSET_EXML_LIMIT, WAITSET_EINVALID_REQUEST,
+                     local, &msg);
+    abort_parse(dec);
+    return -1;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* expat handlers                                                      */
+
+static int
+role_for_element(waitset_xml_decoder *dec, const wsx_frame *parent,
+                 const char *ns, size_t ns_len, const char *local)
+{
+  const char *env_ns;
+
+  if (parent == NULL) {
+    if (strcmp(local, "Envelope") == 0) {
+      if (ns_equals(ns, ns_len, WAITSET_XML_NS_SOAP11))
+        dec->soap_version = WAITSET_XML_SOAP_11;
+      else if (ns_equals(ns, ns_len, WAITSET_XML_NS_SOAP12))
+        dec->soap_version = WAITSET_XML_SOAP_12;
+      else
+        return WSX_ROLE_BAD_NAMESPACE;
+      dec->error.soap_version = dec->soap_version;
+      return WSX_ROLE_ENVELOPE;
+    }
+    return WSX_ROLE_COMMAND;
+  }
+  env_ns = soap_namespace(dec->soap_version);
+  switch (parent->role) {
+  case WSX_ROLE_ENVELOPE:
+    if (strcmp(local, "Header") == 0 || strcmp(local, "Body") == 0) {
+      if (!ns_equals(ns, ns_len, env_ns))
+        return WSX_ROLE_BAD_NAMESPACE;
+      if (local[0] == 'H')
+        return WSX_ROLE_HEADER;
+      return dec->seen_body ? WSX_ROLE_SECOND_BODY : WSX_ROLE_BODY;
+    }
+    return WSX_ROLE_IGNORE;
+  case WSX_ROLE_HEADER:
+    if (strcmp(local, "context") != 0)
+      return WSX_ROLE_IGNORE;
+    if (!ns_equals(ns, ns_len, WAITSET_XML_NS_ZIMBRA))
+      return WSX_ROLE_BAD_NAMESPACE;
+    return dec->context_node != NULL ? WSX_ROLE_IGNORE : WSX_ROLE_CONTEXT;
+  case WSX_ROLE_BODY:
+    return dec->command_node != NULL ? WSX_ROLE_IGNORE : WSX_ROLE_COMMAND;
+  case WSX_ROLE_CONTEXT:
+  case WSX_ROLE_COMMAND:
+  case WSX_ROLE_CAPTURE:
+    return WSX_ROLE_CAPTURE;
+  default:
+    return WSX_ROLE_IGNORE;
+  }
+}
+
+static void
+fail_namespace(waitset_xml_decoder *dec, const char *ns, size_t ns_len,
+               const char *local)
+{
+  wsx_buf value;
+
+  wsx_buf_init(&value, &dec->alloc);
+  if (wsx_buf_append(&value, ns, ns_len) != 0) {
+    fail_oom_in_handler(dec);
+    return;
+  }
+  if (ns_len == 0) {
+    fail_in_handler(dec, WAITSET_EXML_NAMESPACE, WAITSET_EINVALID_REQUEST,
+                    local, "invalid request: element ", local,
+                    " has no namespace");
+  } else {
+    wsx_buf msg;
+
+    /* Name the element first, then its namespace as the quoted value. */
+    wsx_buf_init(&msg, &dec->alloc);
+    if (wsx_buf_printf(&msg, "invalid request: element %s is in the wrong "
+                             "namespace ",
+                       local)
+        != 0) {
+      wsx_buf_free(&msg);
+      wsx_buf_free(&value);
+      fail_oom_in_handler(dec);
+      return;
+    }
+    fail_in_handler(dec, WAITSET_EXML_NAMESPACE, WAITSET_EINVALID_REQUEST,
+                    local, msg.data, value.data, NULL);
+    wsx_buf_free(&msg);
+  }
+  wsx_buf_free(&value);
+}
+
+static void XMLCALL
+on_start(void *user_data, const XML_Char *qname, const XML_Char **atts)
+{
+  waitset_xml_decoder *dec = user_data;
+  wsx_frame *parent = top_frame(dec);
+  const char *ns;
+  size_t ns_len;
+  const char *local;
+  int role;
+  wsx_node *node = NULL;
+
+  if (dec->has_error) {
+    abort_parse(dec);
+    return;
+  }
+  split_name(qname, &ns, &ns_len, &local);
+  if (dec->depth + 1 > dec->opts.max_depth) {
+    wsx_buf msg;
+
+    set_position_from_parser(dec);
+    wsx_buf_init(&msg, &dec->alloc);
+    if (wsx_buf_printf(&msg,
+                       "invalid request: element %s is nested deeper "
+                       "than %u levels",
+                       local, (unsigned)dec->opts.max_depth)
+        != 0) {
+      wsx_buf_free(&msg);
+      fail_oom_in_handler(dec);
+      return;
+    }
+    wsx_decoder_fail(dec, WAITSET_EXML_LIMIT, WAITSET_EINVALID_REQUEST, local,
+                     &msg);
+    abort_parse(dec);
+    return;
+  }
+  if (check_attr_sizes(dec, atts) != 0)
+    return;
+
+  role = role_for_element(dec, parent, ns, ns_len, local);
+  switch (role) {
+  case WSX_ROLE_BAD_NAMESPACE:
+    fail_namespace(dec, ns, ns_len, local);
+    return;
+  case WSX_ROLE_SECOND_BODY:
+    fail_in_handler(dec, WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST,
+                    "Body", "invalid request: the envelope has more than "
+                    "one Body", NULL, NULL);
+    return;
+  case WSX_ROLE_BODY:
+    dec->seen_body = 1;
+    break;
+  case WSX_ROLE_COMMAND: {
+    wsx_buf shown;
+    int rc;
+
+    /* Name the command as {namespace}local in messages. */
+    wsx_buf_init(&shown, &dec->alloc);
+    rc = 0;
+    if (ns_len > 0) {
+      rc = wsx_buf_append(&shown, "{", 1);
+      if (rc == 0)
+        rc = wsx_buf_append(&shown, ns, ns_len);
+      if (rc == 0)
+        rc = wsx_buf_append(&shown, "}", 1);
+    }
+    if (rc == 0)
+      rc = wsx_buf_puts(&shown, local);
+    if (rc != 0) {
+      wsx_buf_free(&shown);
+      fail_oom_in_handler(dec);
+      return;
+    }
+    rc = classify_command(dec, ns, ns_len, local, shown.data);
+    wsx_buf_free(&shown);
+    if (rc != 0)
+      return;
+    break;
+  }
+  case WSX_ROLE_CAPTURE:
+    if (parent->role == WSX_ROLE_COMMAND || parent->role == WSX_ROLE_CAPTURE)
+      if (count_account(dec, local) != 0)
+        return;
+    break;
+  default:
+    break;
+  }
+
+  if (role == WSX_ROLE_CONTEXT || role == WSX_ROLE_COMMAND
+      || role == WSX_ROLE_CAPTURE) {
+    node = new_node(dec, role == WSX_ROLE_CAPTURE ? parent->node : NULL, ns,
+                    ns_len, local, atts);
+    if (node == NULL) {
+      fail_oom_in_handler(dec);
+      return;
+    }
+    if (role == WSX_ROLE_CONTEXT)
+      dec->context_node = node;
+    else if (role == WSX_ROLE_COMMAND)
+      dec->command_node = node;
+  }
+  if (push_frame(dec, role, node) != 0)
+    fail_oom_in_handler(dec);
+}
+
+static void XMLCALL
+on_end(void *user_data, const XML_Char *qname)
+{
+  waitset_xml_decoder *dec = user_data;
+  wsx_frame *frame = top_frame(dec);
+
+  (void)qname;
+  if (dec->has_error || frame == NULL) {
+    abort_parse(dec);
+    return;
+  }
+  if (frame->node != NULL && frame->text.len > 0) {
+    char *text = wsx_arena_strndup(&dec->arena, frame->text.data,
+                                   frame->text.len);
+
+    if (text == NULL) {
+      fail_oom_in_handler(dec);
+      return;
+    }
+    frame->node->pub.text = text;
+  }
+  wsx_buf_free(&frame->text);
+  if (frame->role == WSX_ROLE_BODY && dec->command_node == NULL) {
+    fail_in_handler(dec, WAITSET_EXML_SCHEMA, WAITSET_EPARSE_ERROR, "Body",
+                    "parse error: the Body is empty", NULL, NULL);
+    return;
+  }
+  if (frame->role == WSX_ROLE_ENVELOPE && !dec->seen_body) {
+    fail_in_handler(dec, WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST,
+                    "Body", "invalid request: the envelope has no Body",
+                    NULL, NULL);
+    return;
+  }
+  dec->depth--;
+}
+
+static void XMLCALL
+on_text(void *user_data, const XML_Char *s, int len)
+{
+  waitset_xml_decoder *dec = user_data;
+  wsx_frame *frame = top_frame(dec);
+
+  if (dec->has_error || frame == NULL || frame->node == NULL || len <= 0)
+    return;
+  if (frame->text.len + (size_t)len > dec->opts.max_value_bytes) {
+    wsx_buf msg;
+
+    set_position_from_parser(dec);
+    wsx_buf_init(&msg, &dec->alloc);
+    if (wsx_buf_printf(&msg,
+                       "invalid request: text of element %s is longer "
+                       "than %llu bytes",
+                       frame->node->pub.name,
+                       (unsigned long long)dec->opts.max_value_bytes)
+        != 0) {
+      wsx_buf_free(&msg);
+      fail_oom_in_handler(dec);
+      return;
+    }
+    wsx_decoder_fail(dec, WAITSET_EXML_LIMIT, WAITSET_EINVALID_REQUEST,
+                     frame->node->pub.name, &msg);
+    abort_parse(dec);
+    return;
+  }
+  if (wsx_buf_append(&frame->text, s, (size_t)len) != 0)
+    fail_oom_in_handler(dec);
+}
+
+static void XMLCALL
+on_doctype(void *user_data, const XML_Char *name, const XML_Char *sysid,
+           const XML_Char *pubid, int has_internal_subset)
+{
+  waitset_xml_decoder *dec = user_data;
+
+  (void)name;
+  (void)sysid;
+  (void)pubid;
+  (void)has_internal_subset;
+  fail_in_handler(dec, WAITSET_EXML_DOCTYPE, WAITSET_EPARSE_ERROR, NULL,
+                  "parse error: DOCTYPE declarations are not allowed", NULL,
+                  NULL);
+}
+
+static void XMLCALL
+on_entity_decl(void *user_data, const XML_Char *name, int is_parameter,
+               const XML_Char *value, int value_length, const XML_Char *base,
+               const XML_Char *system_id, const XML_Char *public_id,
+               const XML_Char *notation_name)
+{
+  waitset_xml_decoder *dec = user_data;
+
+  (void)is_parameter;
+  (void)value;
+  (void)value_length;
+  (void)base;
+  (void)system_id;
+  (void)public_id;
+  (void)notation_name;
+  fail_in_handler(dec, WAITSET_EXML_DOCTYPE, WAITSET_EPARSE_ERROR, NULL,
+                  "parse error: entity declarations are not allowed: ",
+                  name, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Parser setup                                                        */
+
+/* A hash salt for expat's name tables, so that a client cannot choose
+ * names that collide. */
+static unsigned long
+random_salt(const void *extra)
+{
+  unsigned long salt = 0;
+
+#if defined(__linux__)
+  if (getrandom(&salt, sizeof(salt), GRND_NONBLOCK) == (ssize_t)sizeof(salt))
+    return salt;
+#endif
+  /* Fallback without a kernel source: clock and address bits. */
+  salt = (unsigned long)time(NULL) ^ (unsigned long)clock();
+  salt ^= (unsigned long)(uintptr_t)extra * 2654435761u;
+  return salt;
+}
+
+static int
+configure_parser(waitset_xml_decoder *dec)
+{
+  XML_SetUserData(dec->parser, dec);
+  XML_SetElementHandler(dec->parser, on_start, on_end);
+  XML_SetCharacterDataHandler(dec->parser, on_text);
+  XML_SetStartDoctypeDeclHandler(dec->parser, on_doctype);
+  XML_SetEntityDeclHandler(dec->parser, on_entity_decl);
+  XML_SetParamEntityParsing(dec->parser, XML_PARAM_ENTITY_PARSING_NEVER);
+  if (!XML_SetHashSalt(dec->parser, random_salt(dec)))
+    return WAITSET_ESTATE;
+#if defined(XML_DTD) && XML_MAJOR_VERSION >= 2                               \
+    && (XML_MAJOR_VERSION > 2 || XML_MINOR_VERSION >= 4)
+  /* No entity is ever expanded because DOCTYPE is rejected; the limits
+   * are a second line of defence. */
+  XML_SetBillionLaughsAttackProtectionMaximumAmplification(dec->parser,
+                                                           10.0f);
+  XML_SetBillionLaughsAttackProtectionActivationThreshold(dec->parser,
+                                                          1024 * 1024);
+#endif
+  return 0;
+}
+
+static int
+expat_char_is_utf8(void)
+{
+  const XML_Feature *feature = XML_GetFeatureList();
+
+  for (; feature != NULL && feature->feature != XML_FEATURE_END; feature++) {
+    if (feature->feature == XML_FEATURE_UNICODE
+        || feature->feature == XML_FEATURE_UNICODE_WCHAR_T)
+      return 0;
+    if (feature->feature == XML_FEATURE_SIZEOF_XML_CHAR
+        && feature->value != 1)
+      return 0;
+  }
+  return sizeof(XML_Char) == 1;
+}
+
+static void
+free_document(waitset_xml_decoder *dec)
+{
+  size_t i;
+
+  for (i = 0; i < dec->depth; i++)
+    wsx_buf_free(&dec->frames[i].text);
+  dec->depth = 0;
+  wsx_arena_free(&dec->arena);
+}
+
+static void
+clear_state(waitset_xml_decoder *dec)
+{
+  dec->busy = 0;
+  dec->finished = 0;
+  dec->stopped = 0;
+  dec->has_error = 0;
+  dec->total = 0;
+  dec->first_byte = -1;
+  dec->seen_body = 0;
+  dec->soap_version = WAITSET_XML_SOAP_NONE;
+  dec->command = WAITSET_XML_CMD_OTHER;
+  dec->context_node = NULL;
+  dec->command_node = NULL;
+  memset(&dec->error, 0, sizeof(dec->error));
+  dec->error.size = sizeof(dec->error);
+  dec->error.soap_version = WAITSET_XML_SOAP_12;
+  memset(&dec->doc, 0, sizeof(dec->doc));
+  memset(&dec->context, 0, sizeof(dec->context));
+  memset(&dec->request, 0, sizeof(dec->request));
+  memset(&dec->fault, 0, sizeof(dec->fault));
+}
+
+static uint64_t
+option_u64(const waitset_xml_options *opts, size_t offset, size_t width,
+           uint64_t fallback)
+{
+  uint64_t value = 0;
+
+  if (opts == NULL || opts->size < offset + width)
+    return fallback;
+  if (width == sizeof(uint64_t)) {
+    memcpy(&value, (const char *)opts + offset, sizeof(uint64_t));
+  } else {
+    uint32_t v32;
+
+    memcpy(&v32, (const char *)opts + offset, sizeof(v32));
+    value = v32;
+  }
+  return value != 0 ? value : fallback;
+}
+
+#define OPTION(opts, field, fallback)                                         \
+  option_u64((opts), offsetof(waitset_xml_options, field),                    \
+             sizeof(((waitset_xml_options *)0)->field), (fallback))
+
+int
+waitset_xml_decoder_new(waitset_xml_decoder **out,
+                        const waitset_xml_options *opts)
+{
+  const waitset_allocator *alloc = &wsx_libc_allocator;
+  waitset_xml_decoder *dec;
+  XML_Memory_Handling_Suite mem;
+  static const XML_Char encoding[] = "UTF-8";
+  static const XML_Char separator[] = { NS_SEP, '\0' };
+  int rc;
+
+  if (out == NULL)
+    return WAITSET_EINVAL;
+  *out = NULL;
+  if (opts != NULL && opts->size < sizeof(size_t))
+    return WAITSET_EVERSION;
+  if (opts != NULL
+      && opts->size >= offsetof(waitset_xml_options, allocator)
+                           + sizeof(opts->allocator)
+      && opts->allocator != NULL) {
+    rc = wsx_allocator_check(opts->allocator);
+    if (rc != 0)
+      return rc;
+    alloc = opts->allocator;
+  }
+  if (!expat_char_is_utf8())
+    return WAITSET_EXML_UNSUPPORTED;
+
+  dec = alloc->malloc(sizeof(*dec));
+  if (dec == NULL)
+    return WAITSET_ENOMEM;
+  memset(dec, 0, sizeof(*dec));
+  dec->alloc = *alloc;
+  dec->opts.size = sizeof(dec->opts);
+  dec->opts.allocator = &dec->alloc;
+  dec->opts.max_document_bytes = OPTION(
+      opts, max_document_bytes, WAITSET_XML_DEFAULT_MAX_DOCUMENT_BYTES);
+  dec->opts.max_depth =
+      (uint32_t)OPTION(opts, max_depth, WAITSET_XML_DEFAULT_MAX_DEPTH);
+  dec->opts.max_accounts =
+      (uint32_t)OPTION(opts, max_accounts, WAITSET_XML_DEFAULT_MAX_ACCOUNTS);
+  dec->opts.max_value_bytes =
+      OPTION(opts, max_value_bytes, WAITSET_XML_DEFAULT_MAX_VALUE_BYTES);
+  dec->opts.accept_other_commands =
+      (int32_t)OPTION(opts, accept_other_commands, 0);
+  wsx_arena_init(&dec->arena, &dec->alloc);
+  clear_state(dec);
+
+  mem.malloc_fcn = alloc->malloc;
+  mem.realloc_fcn = alloc->realloc;
+  mem.free_fcn = alloc->free;
+  dec->parser = XML_ParserCreate_MM(encoding, &mem, separator);
+  if (dec->parser == NULL) {
+    alloc->free(dec);
+    return WAITSET_ENOMEM;
+  }
+  rc = configure_parser(dec);
+  if (rc != 0) {
+    XML_ParserFree(dec->parser);
+    alloc->free(dec);
+    return rc;
+  }
+  *out = dec;
+  return 0;
+}
+
+void
+waitset_xml_decoder_free(waitset_xml_decoder *dec)
+{
+  if (dec == NULL)
+    return;
+  free_document(dec);
+  if (dec->frames != NULL)
+    dec->alloc.free(dec->frames);
+  if (dec->parser != NULL)
+    XML_ParserFree(dec->parser);
+  dec->alloc.free(dec);
+}
+
+int
+waitset_xml_decoder_reset(waitset_xml_decoder *dec)
+{
+  static const XML_Char encoding[] = "UTF-8";
+
+  if (dec == NULL)
+    return WAITSET_EINVAL;
+  if (dec->busy)
+    return WAITSET_ERECURSIVE;
+  free_document(dec);
+  clear_state(dec);
+  if (!XML_ParserReset(dec->parser, encoding)) {
+    set_oom(dec);
+    return WAITSET_ENOMEM;
+  }
+  if (configure_parser(dec) != 0) {
+    set_oom(dec);
+    return WAITSET_ENOMEM;
+  }
+  return 0;
+}
+
+int
+waitset_xml_decoder_stop(waitset_xml_decoder *dec)
+{
+  if (dec == NULL)
+    return WAITSET_EINVAL;
+  dec->stopped = 1;
+  if (dec->busy)
+    XML_StopParser(dec->parser, XML_FALSE);
+  return 0;
+}
+
+const waitset_xml_document *
+waitset_xml_decoder_document(const waitset_xml_decoder *dec)
+{
+  if (dec == NULL || !dec->finished || dec->has_error)
+    return NULL;
+  return &dec->doc;
+}
+
+const waitset_xml_error *
+waitset_xml_decoder_error(const waitset_xml_decoder *dec)
+{
+  if (dec == NULL || !dec->has_error)
+    return NULL;
+  return &dec->error;
+}
+
+/* ------------------------------------------------------------------ */
+/* Feeding                                                             */
+
+static int
+fail_size(waitset_xml_decoder *dec)
+{
+  wsx_buf msg;
+
+  set_position(dec, 0, 0, dec->opts.max_document_bytes);
+  wsx_buf_init(&msg, &dec->alloc);
+  if (wsx_buf_printf(&msg,
+                     "invalid request: the document is larger than %llu "
+                     "bytes",
+                     (unsigned long long)dec->opts.max_document_bytes)
+      != 0) {
+    wsx_buf_free(&msg);
+    set_oom(dec);
+    return WAITSET_ENOMEM;
+  }
+  return wsx_decoder_fail(dec, WAITSET_EXML_LIMIT, WAITSET_EINVALID_REQUEST,
+                          NULL, &msg);
+}
+
+/* Map an expat error that no handler recorded. */
+static int
+fail_expat(waitset_xml_decoder *dec, int is_final)
+{
+  enum XML_Error code = XML_GetErrorCode(dec->parser);
+  const char *what = XML_ErrorString(code);
+  int xml_code = WAITSET_EXML_SYNTAX;
+  wsx_buf msg;
+
+  if (code == XML_ERROR_NO_MEMORY) {
+    set_position_from_parser(dec);
+    set_oom(dec);
+    return WAITSET_ENOMEM;
+  }
+  set_position_from_parser(dec);
+  wsx_buf_init(&msg, &dec->alloc);
+  if (dec->first_byte == '{') {
+    if (wsx_buf_puts(&msg, "parse error: JSON requests are not supported, "
+                           "send a SOAP XML document")
+        != 0) {
+      wsx_buf_free(&msg);
+      set_oom(dec);
+      return WAITSET_ENOMEM;
+    }
+    return wsx_decoder_fail(dec, WAITSET_EXML_SYNTAX, WAITSET_EPARSE_ERROR,
+                            NULL, &msg);
+  }
+  if (dec->total == 0) {
+    what = "the document is empty";
+  } else if (is_final
+             && (code == XML_ERROR_NO_ELEMENTS
+                 || code == XML_ERROR_UNCLOSED_TOKEN
+                 || code == XML_ERROR_PARTIAL_CHAR)
+             && dec->depth > 0) {
+    xml_code = WAITSET_EXML_TRUNCATED;
+    what = "the document ended early";
+  }
+  if (what == NULL)
+    what = "not well-formed";
+  if (wsx_buf_printf(&msg, "parse error: %s at line %llu, column %llu", what,
+                     (unsigned long long)dec->error.line,
+                     (unsigned long long)dec->error.column)
+      != 0) {
+    wsx_buf_free(&msg);
+    set_oom(dec);
+    return WAITSET_ENOMEM;
+  }
+  return wsx_decoder_fail(dec, xml_code, WAITSET_EPARSE_ERROR, NULL, &msg);
+}
+
+static void
+note_first_byte(waitset_xml_decoder *dec, const unsigned char *p, size_t len)
+{
+  size_t i;
+
+  for (i = 0; i < len && dec->first_byte < 0; i++) {
+    if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
+      dec->first_byte = p[i];
+  }
+}
+
+int
+waitset_xml_decoder_feed(waitset_xml_decoder *dec, const void *buf,
+                         size_t len, int is_final)
+{
+  const char *p = buf;
+  int rc = 0;
+
+  if (dec == NULL || (buf == NULL && len > 0))
+    return WAITSET_EINVAL;
+  if (dec->busy)
+    return WAITSET_ERECURSIVE;
+  if (dec->has_error)
+    return dec->error.code;
+  if (dec->stopped) {
+    wsx_buf msg;
+
+    wsx_buf_init(&msg, &dec->alloc);
+    if (wsx_buf_puts(&msg, "decoding was stopped by the host") != 0) {
+      wsx_buf_free(&msg);
+      set_oom(dec);
+      return WAITSET_ENOMEM;
+    }
+    set_position(dec, 0, 0, dec->total);
+    return wsx_decoder_fail(dec, WAITSET_EXML_STOPPED, WAITSET_EFAILURE, NULL,
+                            &msg);
+  }
+  if (dec->finished)
+    return WAITSET_ESTATE;
+  if (len > dec->opts.max_document_bytes - dec->total
+      || dec->total > dec->opts.max_document_bytes)
+    return fail_size(dec);
+  note_first_byte(dec, buf, len);
+
+  dec->busy = 1;
+  do {
+    int chunk = len > (size_t)INT_MAX ? INT_MAX : (int)len;
+    int last = is_final && (size_t)chunk == len;
+
+    dec->total += (uint64_t)chunk;
+    if (XML_Parse(dec->parser, p, chunk, last) != XML_STATUS_OK) {
+      if (!dec->has_error) {
+        if (dec->stopped)
+          set_position_from_parser(dec);
+        rc = fail_expat(dec, last);
+      }
+      rc = dec->error.code;
+      break;
+    }
+    p += chunk;
+    len -= (size_t)chunk;
+  } while (len > 0);
+  dec->busy = 0;
+  if (rc != 0)
+    return rc;
+  if (is_final) {
+    rc = wsx_decoder_build_document(dec);
+    if (rc != 0)
+      return rc;
+    dec->finished = 1;
+  }
+  return 0;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* The decoder object, shared by decoder.c and request.c. */
+#ifndef WAITSET_XML_DECODER_H
+#define WAITSET_XML_DECODER_H
+
+#include <expat.h>
+
+#include "xml-internal.h"
+
+/* What an open element is to the decoder. */
+enum wsx_role {
+  WSX_ROLE_IGNORE = 0,   /* skipped subtree */
+  WSX_ROLE_ENVELOPE = 1,
+  WSX_ROLE_HEADER = 2,
+  WSX_ROLE_BODY = 3,
+  WSX_ROLE_CONTEXT = 4,  /* root of the captured context tree */
+  WSX_ROLE_COMMAND = 5,  /* root of the captured command tree */
+  WSX_ROLE_CAPTURE = 6,  /* inside a captured tree */
+  /* Outcomes that end decoding; never pushed. */
+  WSX_ROLE_BAD_NAMESPACE = 7,
+  WSX_ROLE_SECOND_BODY = 8
+};
+
+/* One open element. */
+typedef struct wsx_frame {
+  int role;
+  wsx_node *node; /* captured node, or NULL */
+  wsx_buf text;   /* character data of a captured node so far */
+  uint32_t a_count; /* <a> children so far */
+} wsx_frame;
+
+struct waitset_xml_decoder {
+  waitset_allocator alloc;
+  waitset_xml_options opts; /* with every default filled in */
+  XML_Parser parser;
+  wsx_arena arena; /* nodes, strings and arrays of the current document */
+  wsx_frame *frames;
+  size_t frame_cap;
+  size_t depth;
+
+  int busy;     /* inside XML_Parse */
+  int finished; /* the final chunk was accepted */
+  int stopped;
+  int has_error;
+  uint64_t total;  /* bytes fed */
+  int first_byte;  /* first non-blank byte, or -1 */
+  int seen_body;
+  int32_t soap_version;
+  int32_t command;
+  wsx_node *context_node;
+  wsx_node *command_node;
+
+  waitset_xml_error error;
+  waitset_xml_document doc;
+  waitset_xml_context context;
+  waitset_request request;
+  waitset_xml_fault fault;
+};
+
+/* Record the first error of a document, taking the message from `msg`
+ * (consumed). Returns the error code in effect. */
+int wsx_decoder_fail(waitset_xml_decoder *dec, int code, int fault,
+                     const char *name, wsx_buf *msg);
+
+/* Fill dec->doc from the captured trees after the final chunk. */
+int wsx_decoder_build_document(waitset_xml_decoder *dec);
+
+#endif /* WAITSET_XML_DECODER_H */

@@ -125,8 +125,20 @@ start_registry(waitsetd *d)
   rc = waitset_registry_new(&d->registry, d->loop, core, &host);
   waitset_options_free(core);
   if (rc == WAITSET_ERANGE) {
-    fprintf(stderr, "waitsetd: inconsistent options: each timeout needs "
-            "min <= default <= max (user and admin)\n");
+    const int64_t *v = d->opts.core_value;
+
+    fprintf(stderr, "waitsetd: libwaitset rejected the options: %s; user "
+            "timeout min/default/max %lld/%lld/%lld ms, admin %lld/%lld/%lld "
+            "ms, idle expiry %lld ms, sweep interval %lld ms\n",
+            waitset_strerror(rc),
+            (long long)v[WAITSET_OPT_TIMEOUT_MIN_MS],
+            (long long)v[WAITSET_OPT_TIMEOUT_DEFAULT_MS],
+            (long long)v[WAITSET_OPT_TIMEOUT_MAX_MS],
+            (long long)v[WAITSET_OPT_ADMIN_TIMEOUT_MIN_MS],
+            (long long)v[WAITSET_OPT_ADMIN_TIMEOUT_DEFAULT_MS],
+            (long long)v[WAITSET_OPT_ADMIN_TIMEOUT_MAX_MS],
+            (long long)v[WAITSET_OPT_IDLE_EXPIRY_MS],
+            (long long)v[WAITSET_OPT_SWEEP_INTERVAL_MS]);
     return 2;
   }
   if (rc != 0) {

@@ -32,9 +32,9 @@ struct core_option {
 
 static const struct core_option core_options[] = {
   { "initial-poll-delay-ms", WAITSET_OPT_INITIAL_DELAY_MS, UNIT_MS, "1000",
-    "delay before a non-blocking user Wait is answered (0 disables)" },
+    "delay before a non-blocking user Wait (0: none)" },
   { "coalesce-delay-ms", WAITSET_OPT_COALESCE_DELAY_MS, UNIT_MS, "3000",
-    "wait for more data before a blocking Wait is parked (0 disables)" },
+    "no-data wait before a Wait is parked (0: none)" },
   { "timeout-default", WAITSET_OPT_TIMEOUT_DEFAULT_MS, UNIT_SECONDS, "300",
     "timeout of a user Wait that names none" },
   { "timeout-min", WAITSET_OPT_TIMEOUT_MIN_MS, UNIT_SECONDS, "30",
@@ -52,11 +52,11 @@ static const struct core_option core_options[] = {
   { "sweep-interval", WAITSET_OPT_SWEEP_INTERVAL_MS, UNIT_SECONDS, "60",
     "period of the idle-waitset sweep" },
   { "max-waitsets-per-owner", WAITSET_OPT_MAX_WAITSETS_PER_OWNER, UNIT_COUNT,
-    "5", "waitsets one non-admin owner may keep; the oldest is evicted" },
+    "5", "waitsets one non-admin owner may keep" },
   { "max-accounts-per-waitset", WAITSET_OPT_MAX_ACCOUNTS_PER_WAITSET,
     UNIT_COUNT, "1000000", "accounts one waitset may watch" },
   { "max-detail-per-account", WAITSET_OPT_MAX_DETAIL_PER_ACCOUNT, UNIT_COUNT,
-    "1000", "change records kept per account for expand output" },
+    "1000", "change records kept per account for expand" },
 };
 
 #define CORE_OPTION_TOTAL (sizeof(core_options) / sizeof(core_options[0]))
@@ -276,6 +276,21 @@ apply_option(daemon_options *opts, const char *name, const char *value)
   return -1;
 }
 
+/* Check min <= default <= max of one timeout triple; 0 or -1. */
+static int
+check_timeout_triple(const daemon_options *opts, int def, int min, int max)
+{
+  const int64_t *v = opts->core_value;
+
+  if (v[min] <= v[def] && v[def] <= v[max])
+    return 0;
+  fprintf(stderr, "waitsetd: inconsistent timeouts: need --%s <= --%s <= "
+          "--%s, got %lld <= %lld <= %lld ms\n", options_core_name(min),
+          options_core_name(def), options_core_name(max),
+          (long long)v[min], (long long)v[def], (long long)v[max]);
+  return -1;
+}
+
 int
 options_parse(daemon_options *opts, int argc, char **argv)
 {
@@ -317,6 +332,13 @@ options_parse(daemon_options *opts, int argc, char **argv)
     if (apply_option(opts, name, value) != 0)
       return OPTIONS_EXIT_USAGE;
   }
+  if (check_timeout_triple(opts, WAITSET_OPT_TIMEOUT_DEFAULT_MS,
+                           WAITSET_OPT_TIMEOUT_MIN_MS,
+                           WAITSET_OPT_TIMEOUT_MAX_MS) != 0
+      || check_timeout_triple(opts, WAITSET_OPT_ADMIN_TIMEOUT_DEFAULT_MS,
+                              WAITSET_OPT_ADMIN_TIMEOUT_MIN_MS,
+                              WAITSET_OPT_ADMIN_TIMEOUT_MAX_MS) != 0)
+    return OPTIONS_EXIT_USAGE;
   return OPTIONS_OK;
 }
 

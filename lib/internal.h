@@ -210,6 +210,7 @@ typedef struct ws_waitset {
   uint64_t cur_commit;  /* all-accounts: seq of the last data response */
   uint64_t last_commit; /* all-accounts: last commit signalled */
   uint64_t last_access; /* loop time, ms */
+  int64_t last_access_wall; /* ms since the epoch */
   uint64_t serial;      /* creation order */
   uint32_t def_types;
   uint8_t all;
@@ -398,6 +399,7 @@ void ws_apply_change(waitset_registry *reg, const waitset_change *change,
                      int *rc);
 
 /* waitset.c */
+void ws_touch(waitset_registry *reg, ws_waitset *ws);
 ws_waitset *ws_waitset_new(waitset_registry *reg, const char *owner_id,
                            uint32_t def_types, int all);
 int ws_waitset_register(waitset_registry *reg, ws_waitset *ws,

@@ -884,7 +884,7 @@ apply_wait(waitset_call *call)
   call->state = WS_CALL_WAITING;
   call->runtime_split = (uint16_t)(ws->sent_errs.count
                                    + ws->cur_errs.count);
-  ws->last_access = uv_now(reg->loop);
+  ws_touch(reg, ws);
   ws_req_free(call);
   (void)r;
   ws_try_send(reg, ws);
@@ -913,7 +913,7 @@ start_wait(waitset_call *call)
     return;
   }
   call->ws = ws;
-  ws->last_access = uv_now(reg->loop);
+  ws_touch(reg, ws);
   call->timeout_ms = (uint32_t)r->timeout_ms;
   if (!r->block && !r->admin_request && delay > 0) {
     call->state = WS_CALL_DELAY;
@@ -1153,7 +1153,7 @@ dispatch(waitset_call *call)
     return 0;
   case WAITSET_OP_QUERY:
     if (call->ws != NULL)
-      call->ws->last_access = uv_now(call->reg->loop);
+      ws_touch(call->reg, call->ws);
     ws_build_query(call, call->ws);
     return 0;
   default:

@@ -36,6 +36,14 @@ ws_owner_key(const void *value)
 /* ------------------------------------------------------------------ */
 /* Waitset objects                                                     */
 
+/* Refresh the idle clock of a waitset. */
+void
+ws_touch(waitset_registry *reg, ws_waitset *ws)
+{
+  ws->last_access = uv_now(reg->loop);
+  ws->last_access_wall = ws_wall_ms();
+}
+
 ws_waitset *
 ws_waitset_new(waitset_registry *reg, const char *owner_id,
                uint32_t def_types, int all)
@@ -59,7 +67,7 @@ ws_waitset_new(waitset_registry *reg, const char *owner_id,
   ws->current_seq = 1;
   ws->def_types = def_types;
   ws->all = (uint8_t)(all != 0);
-  ws->last_access = uv_now(reg->loop);
+  ws_touch(reg, ws);
   ws->serial = ++reg->serial;
   return ws;
 }
@@ -381,14 +389,12 @@ rec_buf_append(waitset_registry *reg, ws_rec_buf *buf, const ws_rec *rec,
   return 0;
 }
 
+/* Room for one more record in a buffer of at most the per-account
+ * detail cap. */
 static int
-detail_room(waitset_registry *reg, const ws_entry *e)
+detail_room(const waitset_registry *reg, const ws_rec_buf *buf)
 {
-  uint64_t used = 0;
-
-  if (e->detail != NULL)
-    used = (uint64_t)e->detail->cur.count + e->detail->sent.count;
-  return used < (uint64_t)reg->opt[WAITSET_OPT_MAX_DETAIL_PER_ACCOUNT];
+  return (int64_t)buf->count < reg->opt[WAITSET_OPT_MAX_DETAIL_PER_ACCOUNT];
 }
 
 /* File one record in the current buffer of an entry. A record that does
@@ -413,7 +419,9 @@ rec_add(waitset_registry *reg, ws_entry *e, int kind, int32_t folder,
   }
   if (e->detail != NULL && rec_buf_merge(reg, &e->detail->cur, &rec, tags))
     return;
-  if (!detail_room(reg, e))
+  if (e->detail != NULL && !detail_room(reg, &e->detail->cur))
+    goto lost;
+  if (reg->opt[WAITSET_OPT_MAX_DETAIL_PER_ACCOUNT] == 0)
     goto lost;
   if (e->detail == NULL) {
     e->detail = ws_calloc(&reg->alloc, 1, sizeof(*e->detail));
@@ -526,7 +534,8 @@ detail_merge_sent(waitset_registry *reg, ws_entry *e)
 
     if (rec_buf_merge(reg, &e->detail->sent, rec, tags))
       continue;
-    if (rec_buf_append(reg, &e->detail->sent, rec, tags) != 0) {
+    if (!detail_room(reg, &e->detail->sent)
+        || rec_buf_append(reg, &e->detail->sent, rec, tags) != 0) {
       ws_free(&reg->alloc, tags);
       e->sent_lost = 1;
     }
@@ -680,7 +689,7 @@ ws_detach_waiter(waitset_call *call)
   if (ws != NULL && ws->waiter == call) {
     ws->waiter = NULL;
     reg->parked--;
-    ws->last_access = uv_now(reg->loop);
+    ws_touch(reg, ws);
   }
   ws_heap_remove(call);
 }
@@ -975,7 +984,7 @@ ws_complete_wait(waitset_call *call, int canceled)
 
   ws_detach_waiter(call);
   if (ws != NULL)
-    ws->last_access = uv_now(call->reg->loop);
+    ws_touch(call->reg, ws);
   resp = ws_response_new(call, &arena);
   if (resp != NULL) {
     resp->canceled = canceled;
@@ -1027,7 +1036,7 @@ arena_folders(ws_arena *arena, const ws_entry *e)
 
 static int
 fill_session(waitset_registry *reg, ws_arena *arena, const ws_entry *e,
-             waitset_query_session *s, int64_t wall_now, uint64_t now)
+             waitset_query_session *s)
 {
   char tok[64];
 
@@ -1054,7 +1063,7 @@ fill_session(waitset_registry *reg, ws_arena *arena, const ws_entry *e,
   }
   s->interest_mask = arena_types(arena, e->types, 1);
   s->highest_change_id = e->highest;
-  s->last_access_ms = wall_now - (int64_t)(now - e->ws->last_access);
+  s->last_access_ms = e->ws->last_access_wall;
   s->creation_ms = e->created_ms;
   s->session_id = ws_arena_printf(arena, "%u", (unsigned)e->session_no);
   s->folder_interests = arena_folders(arena, e);
@@ -1113,8 +1122,6 @@ static int
 fill_query_waitset(waitset_registry *reg, ws_arena *arena,
                    const ws_waitset *ws, waitset_query_waitset *q)
 {
-  int64_t wall_now = ws_wall_ms();
-  uint64_t now = uv_now(reg->loop);
   char num[24];
   uint32_t i;
   size_t n = 0;
@@ -1122,7 +1129,7 @@ fill_query_waitset(waitset_registry *reg, ws_arena *arena,
   q->id = ws_arena_strdup(arena, ws->id);
   q->owner = ws_arena_strdup(arena, ws->owner->id);
   q->def_types = arena_types(arena, ws->def_types, 0);
-  q->last_access_ms = wall_now - (int64_t)(now - ws->last_access);
+  q->last_access_ms = ws->last_access_wall;
   q->cb_seq = ws_arena_strdup(arena, ws->cb_seq != NULL ? ws->cb_seq : "0");
   if (ws->all) {
     seq_decimal(ws->cur_commit, num);
@@ -1148,7 +1155,7 @@ fill_query_waitset(waitset_registry *reg, ws_arena *arena,
       const ws_entry *e = ws->entries.slots[i].value;
 
       if (e != NULL
-          && fill_session(reg, arena, e, &s[n++], wall_now, now) != 0)
+          && fill_session(reg, arena, e, &s[n++]) != 0)
         return WAITSET_ENOMEM;
     }
     q->sessions = s;

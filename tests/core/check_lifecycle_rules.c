@@ -374,7 +374,6 @@ START_TEST(lifecycle_sweep_spares_waiter)
   wt_config_default(&cfg);
   cfg.idle_expiry_ms = 30;
   cfg.sweep_interval_ms = 10;
-  cfg.admin_timeout_max_ms = 200;
   restart_with(&cfg);
   ws = wt_create(fx, ADC, "m", WT_U1, NULL);
   wt_req_wait(&rq, ws, "0");
@@ -404,11 +403,14 @@ START_TEST(lifecycle_non_owner_no_refresh)
   cfg.sweep_interval_ms = 10;
   restart_with(&cfg);
   ws = wt_create(fx, U1C, "m", WT_U1, NULL);
-  for (i = 0; i < 5; i++) {
-    wt_run_for(fx, 20);
+  /* Failed Waits at about 15, 30 and 45 ms; a refresh at 45 ms would
+   * keep the waitset until at least 105 ms. */
+  for (i = 0; i < 3; i++) {
+    wt_run_for(fx, 15);
     wt_assert_fault(wt_poll(fx, U2C, ws, "0"), "service.PERM_DENIED", NULL,
                     NULL);
   }
+  wt_run_for(fx, 40);
   ck_assert_uint_eq(waitset_registry_count(wt_registry(fx)), 0);
 }
 END_TEST

@@ -2,9 +2,9 @@
 /*
  * Tests of blocking, the initial delay, the no-data wait, timeout
  * clamping and cancellation. The fixture's timing: initial delay 20 ms,
- * no-data wait 30 ms, user timeout 60/100/200 ms and admin timeout
- * 40/100/300 ms (min/default/max). Wire timeouts are whole seconds, so
- * any positive wire value clamps to the maximum.
+ * no-data wait 30 ms, user timeout 1050/1100/1200 ms and admin timeout
+ * 1000/1100/1300 ms (min/default/max). Wire timeouts are whole seconds,
+ * so a wire value of 2 or more clamps to the maximum.
  */
 #include <check.h>
 #include <stdio.h>
@@ -123,7 +123,7 @@ START_TEST(wait_timeout_echoes_seq)
   wt_assert_no_errors(r);
   ck_assert_int_eq(r->canceled, 0);
   /* No-data wait plus the user default timeout. */
-  assert_duration(r, 30 + 100);
+  assert_duration(r, 30 + 1100);
 }
 END_TEST
 
@@ -132,10 +132,11 @@ static const struct {
   int admin;
   uint64_t expected_ms;
 } clamp_cases[] = {
-    {"0", 0, 30 + 60},       {"-5", 0, 30 + 60},   {"5", 0, 30 + 200},
-    {"99999", 0, 30 + 200},  {" 7 ", 0, 30 + 200}, {"+9", 0, 30 + 200},
-    {NULL, 0, 30 + 100},     {"0", 1, 30 + 40},    {"-1", 1, 30 + 40},
-    {"99999", 1, 30 + 300},  {NULL, 1, 30 + 100},
+    {"0", 0, 30 + 1050},      {"-5", 0, 30 + 1050},  {"1", 0, 30 + 1050},
+    {"5", 0, 30 + 1200},      {"99999", 0, 30 + 1200}, {" 7 ", 0, 30 + 1200},
+    {"+9", 0, 30 + 1200},     {NULL, 0, 30 + 1100},  {"0", 1, 30 + 1000},
+    {"-1", 1, 30 + 1000},     {"1", 1, 30 + 1000},   {"99999", 1, 30 + 1300},
+    {NULL, 1, 30 + 1100},
 };
 
 START_TEST(wait_timeout_clamped_per_role)
@@ -242,7 +243,7 @@ START_TEST(wait_global_admin_mail_wait_admin_clamp)
 
   /* A mail Wait with a global-admin token is an admin request. */
   wt_run_until_done(fx, r);
-  assert_duration(r, 30 + 40);
+  assert_duration(r, 30 + 1000);
 }
 END_TEST
 
@@ -263,7 +264,7 @@ START_TEST(wait_zero_delays_disable)
   ck_assert_uint_lt(elapsed(r), 15);
   r = start_wait(ws, U1C, "0", "1", "0", 0);
   wt_run_until_done(fx, r);
-  assert_duration(r, 60);
+  assert_duration(r, 1050);
 }
 END_TEST
 
@@ -391,7 +392,7 @@ START_TEST(wait_errors_do_not_end_blocking)
   r = wt_call(fx, U1C, &rq);
   wt_assert_seq(r, "0");
   wt_assert_errors(r, 1, WT_U1, WAITSET_ACCOUNT_ALREADY_IN_SET_DURING_ADD);
-  assert_duration(r, 30 + 60);
+  assert_duration(r, 30 + 1050);
 }
 END_TEST
 
@@ -423,7 +424,6 @@ START_TEST(wait_parked_not_idle_swept)
   wt_config_default(&cfg);
   cfg.idle_expiry_ms = 30;
   cfg.sweep_interval_ms = 10;
-  cfg.admin_timeout_max_ms = 250;
   fx = wt_fixture_new(&cfg);
   ws = wt_create(fx, ADC, "m", WT_U1, NULL);
   r = start_wait(ws, ADC, "0", "1", "3600", 1);

@@ -41,12 +41,12 @@ wt_config_default(wt_config *cfg)
 {
   cfg->initial_delay_ms = 20;
   cfg->coalesce_delay_ms = 30;
-  cfg->timeout_default_ms = 100;
-  cfg->timeout_min_ms = 60;
-  cfg->timeout_max_ms = 200;
-  cfg->admin_timeout_default_ms = 100;
-  cfg->admin_timeout_min_ms = 40;
-  cfg->admin_timeout_max_ms = 300;
+  cfg->timeout_default_ms = 1100;
+  cfg->timeout_min_ms = 1050;
+  cfg->timeout_max_ms = 1200;
+  cfg->admin_timeout_default_ms = 1100;
+  cfg->admin_timeout_min_ms = 1000;
+  cfg->admin_timeout_max_ms = 1300;
   cfg->idle_expiry_ms = 10000;
   cfg->sweep_interval_ms = 10000;
   cfg->max_waitsets_per_owner = -1;

@@ -77,10 +77,12 @@ typedef struct wt_config {
   uint64_t watchdog_ms;
 } wt_config;
 
-/* The default test timing: initial delay 20, no-data wait 30, user
- * timeout 60/100/200 (min/default/max), admin timeout 40/100/300, idle
- * expiry 10 s, sweep 10 s, watchdog 5 s. Wire timeouts are whole
- * seconds, so any positive wire value clamps to a maximum here. */
+/* The default test timing: initial delay 20 ms, no-data wait 30 ms, user
+ * timeout 1050/1100/1200 ms and admin timeout 1000/1100/1300 ms
+ * (min/default/max), idle expiry 10 s, sweep 10 s, watchdog 5 s. The
+ * library rejects timeout bounds below 1 s, so only tests that let a
+ * blocking Wait expire take about a second. Wire timeouts are whole
+ * seconds, so a wire value of 2 or more clamps to the maximum. */
 void wt_config_default(wt_config *cfg);
 
 /* ------------------------------------------------------------------ */

@@ -58,7 +58,10 @@ struct http_conn {
   int read_paused; /* reading stopped because the backlog is full */
 
   int writes_pending;
-  int close_after_write;
+  int close_after_write; /* the response being written is the last */
+  int shutdown_started;
+  int peer_closed; /* end of input seen while a response was written */
+  uv_shutdown_t shutdown_req;
   int closing;
 };
 
@@ -69,6 +72,7 @@ typedef struct write_req {
 } write_req;
 
 static void conn_close(http_conn *conn);
+static void conn_finish(http_conn *conn);
 static void conn_process(http_conn *conn, const char *data, size_t len);
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
@@ -89,6 +93,48 @@ xrealloc(void *ptr, size_t size)
 /* Writing                                                             */
 
 static void
+on_shutdown(uv_shutdown_t *req, int status)
+{
+  http_conn *conn = req->data;
+
+  if (status < 0)
+    conn_close(conn);
+}
+
+/*
+ * End a connection whose last response is written. Closing a socket with
+ * unread input makes the kernel send a reset, which can destroy the
+ * response before the client reads it (a 413 sent while the client is
+ * still uploading). So the write side is shut down and the input is
+ * read and dropped until the client closes. When the server is stopping,
+ * the connection closes at once.
+ */
+static void
+conn_finish(http_conn *conn)
+{
+  int rc;
+
+  if (conn->closing || conn->shutdown_started)
+    return;
+  if (conn->srv->closing || conn->peer_closed) {
+    conn_close(conn);
+    return;
+  }
+  conn->shutdown_started = 1;
+  conn->shutdown_req.data = conn;
+  rc = uv_shutdown(&conn->shutdown_req, (uv_stream_t *)&conn->tcp,
+                   on_shutdown);
+  if (rc < 0) {
+    conn_close(conn);
+    return;
+  }
+  if (conn->read_paused) {
+    conn->read_paused = 0;
+    uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, on_read);
+  }
+}
+
+static void
 on_write(uv_write_t *req, int status)
 {
   write_req *wr = (write_req *)req;
@@ -102,7 +148,7 @@ on_write(uv_write_t *req, int status)
     return;
   }
   if (conn->close_after_write && conn->writes_pending == 0)
-    conn_close(conn);
+    conn_finish(conn);
 }
 
 static void
@@ -173,10 +219,8 @@ conn_send_response(http_conn *conn, int status, const char *content_type,
                status == 405 ? "Allow: POST\r\n" : "",
                keep_alive ? "keep-alive" : "close");
   conn_write(conn, head, (size_t)n, body, body_length);
-  if (!keep_alive) {
+  if (!keep_alive)
     conn->close_after_write = 1;
-    uv_read_stop((uv_stream_t *)&conn->tcp);
-  }
 }
 
 /* Answer an HTTP-level error with a short text body and close. */
@@ -519,13 +563,21 @@ on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
   http_conn *conn = stream->data;
 
-  if (nread < 0) {
+  if (nread == UV_EOF && conn->exchange == NULL
+      && conn->writes_pending > 0) {
+    /* The client stopped sending: finish writing, then close. */
+    conn->peer_closed = 1;
+    conn->close_after_write = 1;
+    uv_read_stop(stream);
+  } else if (nread < 0) {
     if (nread != UV_EOF)
       log_debug("read from %s failed: %s", conn->peer,
                 uv_strerror((int)nread));
     conn_close(conn);
   } else if (nread > 0) {
-    if (conn->exchange != NULL) {
+    if (conn->close_after_write) {
+      /* The last response is sent: input is dropped. */
+    } else if (conn->exchange != NULL) {
       backlog_append(conn, buf->base, (size_t)nread);
       /* Bound the buffered input of a client that keeps sending. */
       if (conn->backlog_length > conn->srv->config.max_body_bytes + 65536) {
@@ -746,7 +798,6 @@ http_server_close(http_server *srv, http_closed_cb done, void *user_data)
     next = conn->next;
     if (conn->writes_pending > 0 && conn->exchange == NULL) {
       conn->close_after_write = 1;
-      uv_read_stop((uv_stream_t *)&conn->tcp);
     } else {
       conn_close(conn);
     }

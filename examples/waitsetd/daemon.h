@@ -59,15 +59,15 @@ typedef struct soap_request {
 /* The HTTP request callback: route, decode, authenticate, dispatch. */
 void dispatch_request(http_exchange *ex, void *user_data);
 
-/* Fill in the core's host callbacks, answered from d's store. */
+/* Fill in the core's host callbacks, which read d's store. */
 void dispatch_host_init(waitset_host *host, waitsetd *d);
 
 /* Post a store commit to the registry (a store_change_cb). */
 void dispatch_post_change(const waitset_change *change, void *user_data);
 
 /*
- * Run a demo command (auth, mail, admin). Returns 0 when it answered the
- * exchange, or -1 when the command is unknown and nothing was sent.
+ * Run a demo command (auth, mail, admin). Returns 0 when it sent the
+ * response, or -1 when the command is unknown and nothing was sent.
  */
 int handlers_run(soap_request *req);
 

@@ -15,8 +15,8 @@
 #include "log.h"
 #include "soap.h"
 
-/* A waitset request in flight: lives until the core answers or the
- * client goes away. */
+/* A waitset request in flight. It lives until the core's response
+ * callback runs or the client closes the connection. */
 typedef struct waitset_exchange {
   waitsetd *d;
   http_exchange *ex;
@@ -96,7 +96,7 @@ on_waitset_response(waitset_registry *reg, const waitset_response *resp,
              resp->fault_reason ? resp->fault_reason
                                 : waitset_strerror(resp->status));
   } else {
-    log_debug("request %llu %s account=%s waitset=%s: answered%s",
+    log_debug("request %llu %s account=%s waitset=%s: responded%s",
               (unsigned long long)wx->ex->id, wx->command, wx->account_id,
               resp->waitset_id ? resp->waitset_id : wx->waitset_id,
               resp->canceled ? " (canceled)" : "");

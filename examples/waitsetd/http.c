@@ -18,7 +18,7 @@ struct http_server {
   uv_loop_t *loop;
   uv_tcp_t listener;
   http_server_config config;
-  http_conn *conns; /* doubly linked list */
+  http_conn *conns; /* doubly linked list of open connections */
   uint64_t next_request_id;
   int closing;
   int listener_closed;
@@ -49,7 +49,8 @@ struct http_conn {
   int keep_alive;
   int error_status; /* 413 when the callbacks stopped the parser */
 
-  /* The request being answered; input read meanwhile waits in backlog. */
+  /* The request waiting for its response; input read meanwhile is kept
+   * in backlog. */
   http_exchange *exchange;
   char *backlog;
   size_t backlog_length;
@@ -223,14 +224,14 @@ conn_send_response(http_conn *conn, int status, const char *content_type,
     conn->close_after_write = 1;
 }
 
-/* Answer an HTTP-level error with a short text body and close. */
+/* Send an HTTP error response with a short text body, then close. */
 static void
 conn_fail(http_conn *conn, int status, const char *message)
 {
   char body[256];
   int n = snprintf(body, sizeof(body), "%s\n", message);
 
-  log_debug("%s: HTTP %d: %s", conn->peer, status, message);
+  log_warn("%s: HTTP %d: %s", conn->peer, status, message);
   conn_send_response(conn, status, "text/plain; charset=utf-8", body,
                      (size_t)n, 0);
 }
@@ -424,7 +425,7 @@ on_message_complete(http_parser *parser)
   conn->keep_alive = http_should_keep_alive(parser);
   conn->exchange = ex;
 
-  /* Keep later pipelined bytes unparsed until this one is answered. */
+  /* Keep later pipelined bytes unparsed until this one has its response. */
   http_parser_pause(parser, 1);
 
   if (srv->closing) {
@@ -526,11 +527,11 @@ conn_process(http_conn *conn, const char *data, size_t len)
 
     if (err == HPE_PAUSED) {
       if (!conn->resume_pending) {
-        /* Still answering: keep the rest for later. */
+        /* The response is pending: keep the rest for later. */
         backlog_append(conn, data + parsed, len - parsed);
         return;
       }
-      /* Answered from inside the callback: continue at once. */
+      /* The callback sent the response already: continue at once. */
       conn->resume_pending = 0;
       http_parser_pause(&conn->parser, 0);
       data += parsed;
@@ -627,8 +628,8 @@ conn_close(http_conn *conn)
   if (ex != NULL) {
     conn->exchange = NULL;
     ex->conn = NULL;
-    log_debug("request %llu from %s: client went away before the answer",
-              (unsigned long long)ex->id, conn->peer);
+    log_debug("request %llu from %s: client closed the connection before "
+              "the response", (unsigned long long)ex->id, conn->peer);
     if (ex->on_abort != NULL)
       ex->on_abort(ex);
     exchange_free(ex);

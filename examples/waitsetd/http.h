@@ -3,7 +3,7 @@
  * A small HTTP/1.1 server on libuv and http_parser: keep-alive,
  * Content-Length and chunked request bodies, a body size limit, and one
  * request in flight per connection. Bytes a client pipelines behind a
- * pending request stay buffered until it is answered.
+ * pending request stay buffered until that request has its response.
  */
 #ifndef WAITSETD_HTTP_H
 #define WAITSETD_HTTP_H
@@ -17,10 +17,10 @@ typedef struct http_server http_server;
 typedef struct http_conn http_conn;
 
 /*
- * One request and its pending answer. The request callback must answer
- * it with http_exchange_respond(), at once or later on the loop. When
- * the client goes away first, on_abort (if set) runs and the exchange is
- * freed: the handler must forget it.
+ * One request and its pending response. The request callback must send
+ * the response with http_exchange_respond(), at once or later on the
+ * loop. When the client goes away first, on_abort (if set) runs and the
+ * exchange is freed, so the handler must drop its pointer.
  */
 typedef struct http_exchange {
   http_conn *conn;
@@ -54,8 +54,8 @@ int http_server_start(http_server **out, uv_loop_t *loop,
                       size_t bound_len);
 
 /*
- * Answer a request; body is copied. The connection then reads the next
- * request, or closes when the client asked for that.
+ * Send the response to a request; body is copied. The connection then
+ * reads the next request, or closes when the client asked for that.
  */
 void http_exchange_respond(http_exchange *ex, int status,
                            const char *content_type, const char *body,

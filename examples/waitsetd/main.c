@@ -39,8 +39,8 @@ on_registry_closed(waitset_registry *reg, void *user_data)
 
   (void)reg;
   d->registry = NULL;
-  /* Parked waits were answered by the close; their responses are written
-   * before the connections close. */
+  /* The close completed every parked wait, and the connections close
+   * once those responses are written. */
   http_server_close(d->http, on_http_closed, d);
 }
 

@@ -99,7 +99,8 @@ print_help(const char *program)
   }
   printf("  --help                    print this help and exit\n"
          "  --version                 print the library version and exit\n"
-         "\nSeconds accept fractions, e.g. --timeout-min 0.05.\n"
+         "\nSeconds accept fractions, e.g. --idle-expiry 0.05; libwaitset "
+         "rejects\nWait timeouts below 1 second.\n"
          "\nBuilt-in accounts (password \"secret\" for each):\n"
          "  aaaaaaaa-0000-0000-0000-000000000001 user1@example.test\n"
          "  aaaaaaaa-0000-0000-0000-000000000002 user2@example.test\n"

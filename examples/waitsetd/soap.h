@@ -30,8 +30,8 @@ void soap_send_error(http_exchange *ex, int soap_version, int err,
 
 /*
  * Send a Fault for any Zimbra fault code, such as "mail.NO_SUCH_FOLDER".
- * Codes the library knows go through the codec; the others are sent as
- * sender (client) faults.
+ * Codes with a libwaitset error code go through the codec. The others
+ * are sent as sender (client) faults.
  */
 void soap_send_fault(http_exchange *ex, int soap_version, const char *code,
                      const char *reason);

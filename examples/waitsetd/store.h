@@ -109,8 +109,9 @@ store_account *store_find_by_name(store *st, const char *name);
 /* Describe an account's status for the core (enum waitset_account_status). */
 int store_account_status(const store_account *acct);
 
-/* Mailbox operations. Each returns 0 or -1 with *err set; a change
- * commits at most once, and source_waitset_id may be NULL. */
+/* Mailbox operations. Each returns 0, or -1 with *err set and the
+ * mailbox unchanged. A successful operation posts at most one change
+ * record, none when nothing changed. source_waitset_id may be NULL. */
 int store_add_message(store *st, store_account *acct, int32_t folder_id,
                       const char *flags, const char *tags,
                       const char *source_waitset_id, int32_t *out_id,

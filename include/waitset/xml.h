@@ -323,8 +323,9 @@ WAITSET_API void waitset_xml_buffer_free(waitset_xml_buffer *buf);
  * attribute names must match [A-Za-z_][A-Za-z0-9._-]*; others get
  * WAITSET_EINVAL.
  *
- * Errors are sticky: after the first failure every writer call returns
- * the same code and writes nothing.
+ * Errors are sticky: after the first failure, misuse included, every
+ * writer call returns the same code and writes nothing, so a sequence of
+ * calls can be checked once at waitset_xml_writer_finish().
  */
 
 typedef struct waitset_xml_writer waitset_xml_writer;
@@ -346,10 +347,11 @@ WAITSET_API int waitset_xml_writer_new(waitset_xml_writer **out,
 WAITSET_API void waitset_xml_writer_free(waitset_xml_writer *w);
 
 /**
- * Open <soap:Header>; elements started next go into it, typically
- * start(w, "context", WAITSET_XML_NS_ZIMBRA). The next element started
- * at the outer level after the header's elements are ended opens
- * <soap:Body>. Only before any body content and with an envelope.
+ * Open <soap:Header>; the next element started goes into it, typically
+ * start(w, "context", WAITSET_XML_NS_ZIMBRA). The header holds that one
+ * element: once it is ended, the next element started at the outer
+ * level is the body's command element. Only before any body content and
+ * with an envelope.
  * @return 0, WAITSET_ESTATE, or the sticky error.
  * @since 1.0
  */

@@ -437,9 +437,20 @@ fail_namespace(waitset_xml_decoder *dec, const char *ns, size_t ns_len,
     return;
   }
   if (ns_len == 0) {
+    wsx_buf msg;
+
+    wsx_buf_init(&msg, &dec->alloc);
+    if (wsx_buf_printf(&msg, "invalid request: element %s has no namespace",
+                       local)
+        != 0) {
+      wsx_buf_free(&msg);
+      wsx_buf_free(&value);
+      fail_oom_in_handler(dec);
+      return;
+    }
     fail_in_handler(dec, WAITSET_EXML_NAMESPACE, WAITSET_EINVALID_REQUEST,
-                    local, "invalid request: element ", local,
-                    " has no namespace");
+                    local, msg.data, NULL, NULL);
+    wsx_buf_free(&msg);
   } else {
     wsx_buf msg;
 
@@ -612,7 +623,10 @@ on_text(void *user_data, const XML_Char *s, int len)
   if (frame->text.len + (size_t)len > dec->opts.max_value_bytes) {
     wsx_buf msg;
 
-    set_position_from_parser(dec);
+    /* expat splits text at chunk boundaries, so report the start tag,
+     * whose position does not depend on the chunking. */
+    set_position(dec, frame->node->pub.line, frame->node->pub.column,
+                 frame->node->offset);
     wsx_buf_init(&msg, &dec->alloc);
     if (wsx_buf_printf(&msg,
                        "invalid request: text of element %s is longer "

@@ -25,6 +25,15 @@ waitset_xml_response_name(int op, int admin)
   return response_names[admin ? 1 : 0][op];
 }
 
+/* Record the first failure of a writer; see waitset_xml_writer_*. */
+static int
+sticky_error(waitset_xml_writer *w, int rc)
+{
+  if (rc != 0 && w->error == 0)
+    w->error = rc;
+  return rc;
+}
+
 /* Shorthands that stop at the first failure; each returns rc. */
 #define TRY(expr)                                                             \
   do {                                                                        \
@@ -293,17 +302,17 @@ waitset_xml_writer_response(waitset_xml_writer *w,
   if (w->error != 0)
     return w->error;
   if (resp->size < sizeof(waitset_response))
-    return WAITSET_EINVAL;
+    return sticky_error(w, WAITSET_EINVAL);
   if (resp->status != 0)
     return waitset_xml_writer_fault(w, resp->status, resp->fault_reason,
                                     resp->fault_args, resp->fault_arg_count);
   name = waitset_xml_response_name(resp->op, resp->admin);
   if (name == NULL)
-    return WAITSET_EINVAL;
+    return sticky_error(w, WAITSET_EINVAL);
   if (w->depth != 0 || w->phase == WSX_PHASE_BODY)
-    return WAITSET_ESTATE;
+    return sticky_error(w, WAITSET_ESTATE);
   rc = write_response_body(w, resp, name);
-  return rc;
+  return sticky_error(w, rc);
 }
 
 /* ------------------------------------------------------------------ */
@@ -386,11 +395,9 @@ waitset_xml_writer_fault(waitset_xml_writer *w, int err, const char *reason,
   if (w->error != 0)
     return w->error;
   if (w->depth != 0 || w->phase == WSX_PHASE_BODY)
-    return WAITSET_ESTATE;
+    return sticky_error(w, WAITSET_ESTATE);
   rc = write_fault_body(w, err, reason, args, nargs);
-  if (rc != 0 && rc != WAITSET_ESTATE && w->error == 0)
-    w->error = rc;
-  return rc;
+  return sticky_error(w, rc);
 }
 
 /* ------------------------------------------------------------------ */

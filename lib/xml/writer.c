@@ -240,7 +240,7 @@ waitset_xml_writer_header(waitset_xml_writer *w)
     return w->error;
   if (w->soap_version == WAITSET_XML_SOAP_NONE
       || w->phase != WSX_PHASE_START)
-    return WAITSET_ESTATE;
+    return sticky(w, WAITSET_ESTATE);
   rc = open_envelope(w);
   if (rc == 0)
     rc = wsx_buf_puts(&w->out, "<soap:Header>");
@@ -364,7 +364,7 @@ waitset_xml_writer_start(waitset_xml_writer *w, const char *name,
   if (w->error != 0)
     return w->error;
   if (!valid_name(name))
-    return WAITSET_EINVAL;
+    return sticky(w, WAITSET_EINVAL);
   return sticky(w, wsx_writer_start_raw(w, name, namespace_uri));
 }
 
@@ -396,10 +396,8 @@ waitset_xml_writer_attr(waitset_xml_writer *w, const char *name,
     return WAITSET_EINVAL;
   if (w->error != 0)
     return w->error;
-  if (!valid_name(name) || value == NULL)
-    return WAITSET_EINVAL;
-  if (strcmp(name, "xmlns") == 0)
-    return WAITSET_EINVAL;
+  if (!valid_name(name) || value == NULL || strcmp(name, "xmlns") == 0)
+    return sticky(w, WAITSET_EINVAL);
   return sticky(w, wsx_writer_attr_raw(w, name, value));
 }
 
@@ -423,7 +421,7 @@ waitset_xml_writer_text(waitset_xml_writer *w, const char *text)
   if (w->error != 0)
     return w->error;
   if (w->depth == 0)
-    return WAITSET_ESTATE;
+    return sticky(w, WAITSET_ESTATE);
   rc = close_start_tag(w);
   if (rc == 0)
     rc = wsx_escape(&w->out, text, 0);
@@ -441,7 +439,7 @@ waitset_xml_writer_end(waitset_xml_writer *w)
   if (w->error != 0)
     return w->error;
   if (w->depth == 0)
-    return WAITSET_ESTATE;
+    return sticky(w, WAITSET_ESTATE);
   name = w->names.data + w->stack[w->depth - 1].name_offset;
   if (w->tag_open) {
     w->tag_open = 0;
@@ -474,7 +472,7 @@ waitset_xml_writer_finish(waitset_xml_writer *w, waitset_xml_buffer **out)
   if (w->error != 0)
     return w->error;
   if (w->phase != WSX_PHASE_BODY)
-    return WAITSET_ESTATE;
+    return sticky(w, WAITSET_ESTATE);
   while (w->depth > 0 && rc == 0)
     rc = waitset_xml_writer_end(w);
   if (rc == 0 && w->soap_version != WAITSET_XML_SOAP_NONE)

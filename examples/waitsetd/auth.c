@@ -117,6 +117,20 @@ auth_issue(auth_table *table, const char *account_id, int admin_token,
   return 0;
 }
 
+int
+auth_token_well_formed(const char *text)
+{
+  size_t i;
+
+  for (i = 0; i < AUTH_TOKEN_LENGTH - 1; i++) {
+    char c = text[i];
+
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return 0;
+  }
+  return text[AUTH_TOKEN_LENGTH - 1] == '\0';
+}
+
 const auth_session *
 auth_find(auth_table *table, const char *token, int64_t now_ms)
 {

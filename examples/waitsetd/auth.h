@@ -43,6 +43,10 @@ int auth_issue(auth_table *table, const char *account_id, int admin_token,
                int64_t now_ms, char token[AUTH_TOKEN_LENGTH],
                int64_t *lifetime_ms);
 
+/* Return 1 when text has the form of an issued token (lowercase hex of
+ * the right length), 0 otherwise. */
+int auth_token_well_formed(const char *text);
+
 /* Find a live token; expired tokens are dropped. NULL when unknown. */
 const auth_session *auth_find(auth_table *table, const char *token,
                               int64_t now_ms);

@@ -216,7 +216,9 @@ authenticate(soap_request *req)
   int64_t now = (int64_t)uv_now(req->d->loop);
 
   copy_trimmed(token, sizeof(token), ctx->auth_token);
-  if (token[0] == '\0') {
+  if (!auth_token_well_formed(token)) {
+    /* A missing or malformed token gets AUTH_REQUIRED. A well-formed
+     * token that is unknown or expired gets AUTH_EXPIRED below. */
     dispatch_fault(req, "service.AUTH_REQUIRED",
                    "no valid authtoken present");
     return -1;

@@ -649,9 +649,10 @@ store_add_message(store *st, store_account *acct, int32_t folder_id,
                   const char *source_waitset_id, int32_t *out_id,
                   store_error *err)
 {
-  int32_t bits;
+  int32_t bits = FLAG_UNREAD;
 
-  if (parse_item_flags(flags, &bits, err) != 0)
+  /* A new message is unread unless the request gives its flags. */
+  if (flags != NULL && parse_item_flags(flags, &bits, err) != 0)
     return -1;
   return create_item(st, acct, WAITSET_ITEM_MESSAGE, folder_id, bits, tags,
                      source_waitset_id, out_id, err);

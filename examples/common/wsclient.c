@@ -103,7 +103,7 @@ wsc_http_post(const char *url, const char *body, size_t len,
                                  : "application/soap+xml; charset=utf-8");
   headers = curl_slist_append(headers, content_type);
   /* libcurl sends "Expect: 100-continue" for large bodies; a plain
-   * HTTP/1.1 server need not answer it, so turn it off. */
+   * HTTP/1.1 server need not reply to it, so turn it off. */
   headers = curl_slist_append(headers, "Expect:");
   if (options->connection_close)
     headers = curl_slist_append(headers, "Connection: close");

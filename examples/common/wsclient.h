@@ -49,8 +49,8 @@ typedef struct wsc_doc {
 
 /*
  * Parse a complete document into doc. Returns 0, or a negative
- * WAITSET_E* code with a message naming the line and column in err; doc
- * must be freed with wsc_doc_free() in both cases.
+ * WAITSET_E* code with a message naming the line and column in err.
+ * Free doc with wsc_doc_free() in both cases.
  */
 int wsc_doc_parse(wsc_doc *doc, const char *buf, size_t len, char *err,
                   size_t errlen);
@@ -139,7 +139,7 @@ char *wsc_envelope(const char *token, const char *context_extra,
                    const char *body_xml);
 
 /*
- * POST a complete document to base_url + path and parse the answer.
+ * POST a complete document to base_url + path and parse the response.
  * Returns NULL only when out of memory; transport and parse failures are
  * reported in reply->error with status 0 or doc NULL.
  */

@@ -86,7 +86,7 @@ void e2e_restart(const char *first, ...);
 /* ------------------------------------------------------------------ */
 /* Requests                                                            */
 
-/* wsc_call() that fails the test on a transport or parse error. */
+/* wsc_call() that fails the test when no HTTP response arrives. */
 wsc_reply *e2e_call(const wsc_client *client, const char *path,
                     const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -152,7 +152,7 @@ uint64_t e2e_now_ms(void);
 
 /*
  * Give a request started in the background time to reach the server and
- * park. No response tells when a wait is parked, so this waits 150 ms,
+ * park. No response shows when a wait is parked, so this waits 150 ms,
  * several times the server's 20 ms delays.
  */
 void e2e_settle(void);

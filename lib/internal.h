@@ -384,6 +384,7 @@ void ws_log(waitset_registry *reg, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+int ws_in_log_hook(void);
 int64_t ws_wall_ms(void);
 int ws_random_bytes(unsigned char *buf, size_t len);
 void ws_uuid(char out[37]);

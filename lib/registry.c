@@ -713,6 +713,8 @@ waitset_post_change_threadsafe(waitset_registry *reg,
 
   if (reg == NULL || change == NULL)
     return WAITSET_EINVAL;
+  if (ws_in_log_hook())
+    return WAITSET_ERECURSIVE;
   rc = change_copy(&c, change);
   if (rc != 0)
     return rc;

@@ -377,6 +377,16 @@ ws_map_destroy(const waitset_allocator *a, ws_map *map)
 /* ------------------------------------------------------------------ */
 /* Logging, clocks, randomness                                         */
 
+/* Depth of log hooks running on this thread; lets the thread-safe entry
+ * point detect a call from a log hook without touching the registry. */
+static __thread int log_hook_depth;
+
+int
+ws_in_log_hook(void)
+{
+  return log_hook_depth > 0;
+}
+
 void
 ws_log(waitset_registry *reg, int level, const char *fmt, ...)
 {
@@ -389,7 +399,9 @@ ws_log(waitset_registry *reg, int level, const char *fmt, ...)
   vsnprintf(line, sizeof(line), fmt, ap);
   va_end(ap);
   reg->log_depth++;
+  log_hook_depth++;
   reg->log_cb(level, line, reg->log_user_data);
+  log_hook_depth--;
   reg->log_depth--;
 }
 

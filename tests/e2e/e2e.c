@@ -2,6 +2,7 @@
 #include "e2e.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -312,15 +313,32 @@ e2e_setup(void)
   login_all();
 }
 
+/* Remove the private directory and the files tests wrote into it. */
+static void
+remove_dir(const char *path)
+{
+  struct dirent *entry;
+  char file[512];
+  DIR *dir = opendir(path);
+
+  if (dir == NULL)
+    return;
+  while ((entry = readdir(dir)) != NULL) {
+    if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+      continue;
+    snprintf(file, sizeof(file), "%s/%s", path, entry->d_name);
+    unlink(file);
+  }
+  closedir(dir);
+  rmdir(path);
+}
+
 void
 e2e_teardown(void)
 {
   server_stop();
-  if (getenv("E2E_KEEP_LOGS") == NULL) {
-    unlink(fx.accounts_path);
-    unlink(fx.log_path);
-    rmdir(fx.dir);
-  }
+  if (getenv("E2E_KEEP_LOGS") == NULL)
+    remove_dir(fx.dir);
 }
 
 void

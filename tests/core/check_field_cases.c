@@ -41,6 +41,16 @@ query_one(const char *ws)
   return w;
 }
 
+static void
+use_slow_delays(void)
+{
+  wt_config cfg;
+
+  wt_fixture_free(fx);
+  wt_config_slow_delays(&cfg);
+  fx = wt_fixture_new(&cfg);
+}
+
 static wt_response *
 start_blocking(const char *ws, waitset_caller caller, const char *seq,
                const char *timeout)
@@ -136,7 +146,7 @@ START_TEST(field_cancel_cleanup_keeps_new_waiter)
   wt_run_until_done(fx, w2);
   wt_assert_seq(w2, "2");
   wt_assert_accounts(w2, WT_U1);
-  ck_assert_uint_le(w2->arrived_ms - posted, 10);
+  ck_assert_uint_le(w2->arrived_ms - posted, WT_AT_ONCE_MS);
 }
 END_TEST
 
@@ -154,7 +164,7 @@ START_TEST(field_foreign_destroy_releases_wait)
   ck_assert_str_eq(d->waitset_id, ws);
   wt_run_until_done(fx, w);
   wt_assert_canceled(w);
-  ck_assert_uint_le(w->arrived_ms - d->arrived_ms, 5);
+  ck_assert_uint_le(w->arrived_ms - d->arrived_ms, WT_AT_ONCE_MS);
   wt_assert_fault(wt_poll(fx, U1C, ws, "0"), "admin.NO_SUCH_WAITSET", NULL,
                   NULL);
   wt_assert_fault(wt_call(fx, U1C, &rq), "mail.NO_SUCH_WAITSET", NULL,
@@ -365,7 +375,7 @@ START_TEST(field_change_before_sync)
   wt_run_until_done(fx, r);
   wt_assert_seq(r, "2");
   wt_assert_accounts(r, WT_U2);
-  ck_assert_uint_lt(r->arrived_ms - r->started_ms, 20);
+  ck_assert_uint_lt(r->arrived_ms - r->started_ms, WT_AT_ONCE_MS);
 
   wt_acct(fx, WT_U3)->last_change_id = 105;
   wt_req_wait(&rq, ws, "2");
@@ -391,16 +401,18 @@ END_TEST
 
 START_TEST(field_change_just_before_wait)
 {
-  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  const char *ws;
   wt_response *r;
 
+  use_slow_delays();
+  ws = wt_create(fx, U1C, "m", WT_U1, NULL);
   wt_assert_seq(wt_poll(fx, U1C, ws, "0"), "0");
   wt_deliver(fx, WT_U1, WT_INBOX, 300);
   r = start_blocking(ws, U1C, "0", "300");
   wt_run_until_done(fx, r);
   wt_assert_seq(r, "2");
   wt_assert_accounts(r, WT_U1);
-  ck_assert_uint_lt(r->arrived_ms - r->started_ms, 20);
+  ck_assert_uint_lt(r->arrived_ms - r->started_ms, WT_AT_ONCE_MS);
 }
 END_TEST
 
@@ -416,7 +428,7 @@ START_TEST(field_fixed_delays_scaled)
   wt_deliver(fx, WT_U1, WT_INBOX, 300);
   wt_run_until_done(fx, r);
   wt_assert_seq(r, "2");
-  ck_assert_uint_le(r->arrived_ms - posted, 10);
+  ck_assert_uint_le(r->arrived_ms - posted, WT_AT_ONCE_MS);
 
   r = wt_poll(fx, U1C, ws, "2");
   wt_assert_seq(r, "2");
@@ -425,8 +437,8 @@ START_TEST(field_fixed_delays_scaled)
   r = start_blocking(ws, U1C, "2", "0");
   wt_run_until_done(fx, r);
   wt_assert_seq(r, "2");
-  ck_assert_uint_ge(r->arrived_ms - r->started_ms, 30 + 1050 - 1);
-  ck_assert_uint_le(r->arrived_ms - r->started_ms, 30 + 1050 + 25);
+  ck_assert_uint_ge(r->arrived_ms - r->started_ms, 30 + 1200 - 1);
+  ck_assert_uint_le(r->arrived_ms - r->started_ms, 30 + 1200 + 100);
 }
 END_TEST
 
@@ -449,14 +461,14 @@ START_TEST(field_timeout_clamping_per_role)
   wt_run_until_done(fx, admin_min);
   wt_run_until_done(fx, user_min);
   ck_assert_uint_ge(admin_min->arrived_ms - admin_min->started_ms, 1029);
-  ck_assert_uint_lt(admin_min->arrived_ms - admin_min->started_ms, 1075);
-  ck_assert_uint_ge(user_min->arrived_ms - user_min->started_ms, 1079);
-  ck_assert_uint_lt(user_min->arrived_ms - user_min->started_ms, 1125);
+  ck_assert_uint_lt(admin_min->arrived_ms - admin_min->started_ms, 1130);
+  ck_assert_uint_ge(user_min->arrived_ms - user_min->started_ms, 1229);
+  ck_assert_uint_lt(user_min->arrived_ms - user_min->started_ms, 1330);
 
   user_max = start_blocking(ws_user, U1C, "0", "5000");
   wt_run_until_done(fx, user_max);
-  ck_assert_uint_ge(user_max->arrived_ms - user_max->started_ms, 1229);
-  ck_assert_uint_lt(user_max->arrived_ms - user_max->started_ms, 1275);
+  ck_assert_uint_ge(user_max->arrived_ms - user_max->started_ms, 1629);
+  ck_assert_uint_lt(user_max->arrived_ms - user_max->started_ms, 1730);
 
   r = start_blocking(ws_user, U1C, "0", "abc");
   wt_run_until_done(fx, r);
@@ -621,11 +633,13 @@ START_TEST(field_boolean_spellings)
 {
   static const char *const blocking[] = {"1", "true", "TRUE", " 1 "};
   static const char *const rejected[] = {"yes", ""};
-  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  const char *ws;
   wt_request rq;
   wt_response *r;
   size_t i;
 
+  use_slow_delays();
+  ws = wt_create(fx, U1C, "m", WT_U1, NULL);
   /* Pending data answers a blocking Wait at once, before the initial
    * delay that a non-blocking user Wait would take. */
   for (i = 0; i < sizeof(blocking) / sizeof(blocking[0]); i++) {
@@ -637,7 +651,7 @@ START_TEST(field_boolean_spellings)
     rq.req.block = blocking[i];
     r = wt_call(fx, U1C, &rq);
     wt_assert_accounts(r, WT_U1);
-    ck_assert_msg(r->arrived_ms - r->started_ms < 15,
+    ck_assert_msg(r->arrived_ms - r->started_ms < WT_AT_ONCE_MS,
                   "block=\"%s\" took the initial delay", blocking[i]);
   }
   wt_account_grant(fx, WT_U1, WT_U2);
@@ -922,7 +936,7 @@ START_TEST(field_slow_lookup_isolated)
   wt_response *fast;
 
   wt_acct(fx, WT_U1)->lookup_mode = WT_LOOKUP_DEFERRED;
-  wt_acct(fx, WT_U1)->lookup_delay_ms = 300;
+  wt_acct(fx, WT_U1)->lookup_delay_ms = 600;
   wt_req_create(&rq1, "m");
   wt_req_add(&rq1, WT_U1);
   slow = wt_exec(fx, ADC, &rq1);
@@ -931,12 +945,12 @@ START_TEST(field_slow_lookup_isolated)
   fast = wt_exec(fx, ADC, &rq2);
   wt_run_until_done(fx, fast);
   wt_assert_ok(fast);
-  ck_assert_uint_lt(fast->arrived_ms - fast->started_ms, 20);
+  ck_assert_uint_lt(fast->arrived_ms - fast->started_ms, WT_AT_ONCE_MS);
   ck_assert_int_eq(slow->done, 0);
   wt_run_until_done(fx, slow);
   wt_assert_ok(slow);
   wt_assert_no_errors(slow);
-  ck_assert_uint_ge(slow->arrived_ms - slow->started_ms, 299);
+  ck_assert_uint_ge(slow->arrived_ms - slow->started_ms, 599);
 }
 END_TEST
 

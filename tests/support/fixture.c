@@ -41,18 +41,26 @@ wt_config_default(wt_config *cfg)
 {
   cfg->initial_delay_ms = 20;
   cfg->coalesce_delay_ms = 30;
-  cfg->timeout_default_ms = 1100;
-  cfg->timeout_min_ms = 1050;
-  cfg->timeout_max_ms = 1200;
-  cfg->admin_timeout_default_ms = 1100;
+  cfg->timeout_default_ms = 1400;
+  cfg->timeout_min_ms = 1200;
+  cfg->timeout_max_ms = 1600;
+  cfg->admin_timeout_default_ms = 1400;
   cfg->admin_timeout_min_ms = 1000;
-  cfg->admin_timeout_max_ms = 1300;
+  cfg->admin_timeout_max_ms = 1800;
   cfg->idle_expiry_ms = 10000;
   cfg->sweep_interval_ms = 10000;
   cfg->max_waitsets_per_owner = -1;
   cfg->max_accounts_per_waitset = -1;
   cfg->max_detail_per_account = -1;
   cfg->watchdog_ms = 5000;
+}
+
+void
+wt_config_slow_delays(wt_config *cfg)
+{
+  wt_config_default(cfg);
+  cfg->initial_delay_ms = 400;
+  cfg->coalesce_delay_ms = 400;
 }
 
 /* ------------------------------------------------------------------ */

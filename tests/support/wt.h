@@ -78,12 +78,19 @@ typedef struct wt_config {
 } wt_config;
 
 /* The default test timing: initial delay 20 ms, no-data wait 30 ms, user
- * timeout 1050/1100/1200 ms and admin timeout 1000/1100/1300 ms
+ * timeout 1200/1400/1600 ms and admin timeout 1000/1400/1800 ms
  * (min/default/max), idle expiry 10 s, sweep 10 s, watchdog 5 s. The
  * library rejects timeout bounds below 1 s, so only tests that let a
- * blocking Wait expire take about a second. Wire timeouts are whole
+ * blocking Wait expire take a second or two. Wire timeouts are whole
  * seconds, so a wire value of 2 or more clamps to the maximum. */
 void wt_config_default(wt_config *cfg);
+/* The default timing with a 400 ms initial delay and no-data wait, for
+ * tests that check an answer skips them (see WT_AT_ONCE_MS). */
+void wt_config_slow_delays(wt_config *cfg);
+
+/* Upper bound of an answer "at once": well below the slow delays and
+ * every timeout, yet loose enough for valgrind. */
+#define WT_AT_ONCE_MS 150
 
 /* ------------------------------------------------------------------ */
 /* Fake host                                                           */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uv.h>
 #include <waitset/waitset.h>
 
 #include "log.h"
@@ -27,36 +28,37 @@ struct core_option {
   int id; /* enum waitset_option */
   int unit;
   const char *default_text;
+  int64_t min; /* smallest value, in the option's stored unit */
   const char *help;
 };
 
 static const struct core_option core_options[] = {
-  { "initial-poll-delay-ms", WAITSET_OPT_INITIAL_DELAY_MS, UNIT_MS, "1000",
+  { "initial-poll-delay-ms", WAITSET_OPT_INITIAL_DELAY_MS, UNIT_MS, "1000", 0,
     "delay before a non-blocking user Wait (0: none)" },
-  { "coalesce-delay-ms", WAITSET_OPT_COALESCE_DELAY_MS, UNIT_MS, "3000",
+  { "coalesce-delay-ms", WAITSET_OPT_COALESCE_DELAY_MS, UNIT_MS, "3000", 0,
     "no-data wait before a Wait is parked (0: none)" },
-  { "timeout-default", WAITSET_OPT_TIMEOUT_DEFAULT_MS, UNIT_SECONDS, "300",
+  { "timeout-default", WAITSET_OPT_TIMEOUT_DEFAULT_MS, UNIT_SECONDS, "300", 0,
     "timeout of a user Wait that names none" },
-  { "timeout-min", WAITSET_OPT_TIMEOUT_MIN_MS, UNIT_SECONDS, "30",
+  { "timeout-min", WAITSET_OPT_TIMEOUT_MIN_MS, UNIT_SECONDS, "30", 0,
     "lower clamp of a user Wait timeout" },
-  { "timeout-max", WAITSET_OPT_TIMEOUT_MAX_MS, UNIT_SECONDS, "1200",
+  { "timeout-max", WAITSET_OPT_TIMEOUT_MAX_MS, UNIT_SECONDS, "1200", 0,
     "upper clamp of a user Wait timeout" },
   { "admin-timeout-default", WAITSET_OPT_ADMIN_TIMEOUT_DEFAULT_MS,
-    UNIT_SECONDS, "300", "timeout of an admin Wait that names none" },
+    UNIT_SECONDS, "300", 0, "timeout of an admin Wait that names none" },
   { "admin-timeout-min", WAITSET_OPT_ADMIN_TIMEOUT_MIN_MS, UNIT_SECONDS, "1",
-    "lower clamp of an admin Wait timeout" },
+    0, "lower clamp of an admin Wait timeout" },
   { "admin-timeout-max", WAITSET_OPT_ADMIN_TIMEOUT_MAX_MS, UNIT_SECONDS,
-    "3600", "upper clamp of an admin Wait timeout" },
-  { "idle-expiry", WAITSET_OPT_IDLE_EXPIRY_MS, UNIT_SECONDS, "1200",
+    "3600", 0, "upper clamp of an admin Wait timeout" },
+  { "idle-expiry", WAITSET_OPT_IDLE_EXPIRY_MS, UNIT_SECONDS, "1200", 1,
     "a waitset with no Wait for this long is destroyed" },
-  { "sweep-interval", WAITSET_OPT_SWEEP_INTERVAL_MS, UNIT_SECONDS, "60",
+  { "sweep-interval", WAITSET_OPT_SWEEP_INTERVAL_MS, UNIT_SECONDS, "60", 1,
     "period of the idle-waitset sweep" },
   { "max-waitsets-per-owner", WAITSET_OPT_MAX_WAITSETS_PER_OWNER, UNIT_COUNT,
-    "5", "waitsets one non-admin owner may keep" },
+    "5", 1, "waitsets one non-admin owner may keep" },
   { "max-accounts-per-waitset", WAITSET_OPT_MAX_ACCOUNTS_PER_WAITSET,
-    UNIT_COUNT, "1000000", "accounts one waitset may watch" },
+    UNIT_COUNT, "1000000", 1, "accounts one waitset may watch" },
   { "max-detail-per-account", WAITSET_OPT_MAX_DETAIL_PER_ACCOUNT, UNIT_COUNT,
-    "1000", "change records kept per account for expand" },
+    "1000", 0, "change records kept per account for expand" },
 };
 
 #define CORE_OPTION_TOTAL (sizeof(core_options) / sizeof(core_options[0]))
@@ -116,6 +118,8 @@ static int
 parse_listen(daemon_options *opts, const char *value)
 {
   const char *colon = strrchr(value, ':');
+  struct sockaddr_in ipv4;
+  struct sockaddr_in6 ipv6;
   size_t host_len;
   char *end;
   long port;
@@ -139,9 +143,22 @@ parse_listen(daemon_options *opts, const char *value)
             "65535\n", value);
     return -1;
   }
-  memcpy(opts->listen_host, value, host_len);
-  opts->listen_host[host_len] = '\0';
+  /* "[::1]:7070" is the usual form of an IPv6 host with a port. */
+  if (host_len > 2 && value[0] == '[' && colon[-1] == ']') {
+    memcpy(opts->listen_host, value + 1, host_len - 2);
+    opts->listen_host[host_len - 2] = '\0';
+  } else {
+    memcpy(opts->listen_host, value, host_len);
+    opts->listen_host[host_len] = '\0';
+  }
   opts->listen_port = (int)port;
+  if (uv_ip4_addr(opts->listen_host, 0, &ipv4) != 0
+      && uv_ip6_addr(opts->listen_host, 0, &ipv6) != 0
+      && strcmp(opts->listen_host, "localhost") != 0) {
+    fprintf(stderr, "waitsetd: invalid --listen \"%s\": the host must be "
+            "an IPv4 or IPv6 address or localhost\n", value);
+    return -1;
+  }
   return 0;
 }
 
@@ -203,6 +220,11 @@ parse_core_option(daemon_options *opts, const struct core_option *o,
     if (parse_integer(o->name, value, 1000000000LL, &n) != 0)
       return -1;
     opts->core_value[o->id] = n;
+  }
+  if (opts->core_value[o->id] < o->min) {
+    fprintf(stderr, "waitsetd: invalid --%s \"%s\": must be above 0\n",
+            o->name, value);
+    return -1;
   }
   return 0;
 }

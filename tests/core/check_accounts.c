@@ -716,6 +716,30 @@ START_TEST(accounts_runtime_error_order)
 }
 END_TEST
 
+START_TEST(accounts_later_runtime_error_last)
+{
+  const char *ws = wt_create(fx, ADC, "m", WT_U1, WT_U2, NULL);
+  wt_request rq;
+  wt_response *r;
+
+  /* Add errors alone keep the request waiting; a mailbox deletion during
+   * the wait ends it, and its error follows the request's own errors. */
+  wt_req_wait(&rq, ws, "0");
+  rq.req.block = "1";
+  wt_req_add(&rq, WT_U1);
+  wt_req_update(&rq, WT_U3);
+  r = wt_exec(fx, ADC, &rq);
+  wt_run_for(fx, 50);
+  ck_assert_int_eq(r->done, 0);
+  ck_assert_int_eq(waitset_mailbox_deleted(wt_registry(fx), WT_U2), 0);
+  wt_run_until_done(fx, r);
+  wt_assert_seq(r, "2");
+  wt_assert_errors(r, 3, WT_U1, WAITSET_ACCOUNT_ALREADY_IN_SET_DURING_ADD,
+                   WT_U3, WAITSET_ACCOUNT_NOT_IN_SET_DURING_UPDATE, WT_U2,
+                   WAITSET_ACCOUNT_MAILBOX_DELETED);
+}
+END_TEST
+
 START_TEST(accounts_add_lookup_every_time)
 {
   const char *ws = wt_create(fx, ADC, "m", NULL);
@@ -799,6 +823,7 @@ accounts_suite(void)
   tcase_add_test(tc, accounts_mailbox_deleted_purges_sent);
   tcase_add_test(tc, accounts_mailbox_deleted_wakes_waiter);
   tcase_add_test(tc, accounts_runtime_error_order);
+  tcase_add_test(tc, accounts_later_runtime_error_last);
   tcase_add_test(tc, accounts_add_lookup_every_time);
   tcase_add_test(tc, accounts_held_lookup_delays_only_its_wait);
   suite_add_tcase(s, tc);

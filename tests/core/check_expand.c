@@ -533,6 +533,84 @@ START_TEST(expand_narrowed_interests_listed)
 }
 END_TEST
 
+/* One change that renames folder 257, modifies tag 64 and deletes tag 65:
+ * with tag modifications present, only they are copied to the folder. */
+static void
+post_folder_and_tag_change(int with_modified_tag)
+{
+  waitset_change c;
+  waitset_item_info folder;
+  waitset_item_info deleted_tag;
+  waitset_tag_info tag;
+  int32_t folders[1] = {WT_FUN};
+
+  memset(&c, 0, sizeof(c));
+  memset(&folder, 0, sizeof(folder));
+  memset(&deleted_tag, 0, sizeof(deleted_tag));
+  memset(&tag, 0, sizeof(tag));
+  folder.id = WT_FUN;
+  folder.type = WAITSET_ITEM_FOLDER;
+  folder.folder_id = 1;
+  folder.change = WAITSET_CHANGE_NAME;
+  tag.id = 64;
+  tag.change = WAITSET_CHANGE_COLOR;
+  tag.name = "red";
+  deleted_tag.id = 65;
+  deleted_tag.type = WAITSET_ITEM_TAG;
+  deleted_tag.folder_id = -1;
+  c.size = sizeof(c);
+  c.account_id = WT_U1;
+  c.types = WAITSET_TYPE_FOLDER;
+  c.folders = folders;
+  c.folder_count = 1;
+  c.modified = &folder;
+  c.modified_count = 1;
+  c.deleted = &deleted_tag;
+  c.deleted_count = 1;
+  if (with_modified_tag) {
+    c.modified_tags = &tag;
+    c.modified_tag_count = 1;
+  }
+  wt_post(fx, &c);
+}
+
+START_TEST(expand_tag_changes_copied_to_folder)
+{
+  const char *ws = create_with_folders("f", WT_U1, "257");
+  wt_response *r;
+  const wt_mods *m;
+
+  post_folder_and_tag_change(1);
+  r = wt_poll_expand(fx, ADC, ws, "0");
+  m = wt_find_mods(wt_assert_has_account(r, WT_U1), WT_FUN);
+  ck_assert_ptr_nonnull(m);
+  ck_assert_uint_eq(m->modified_tag_count, 1);
+  ck_assert_int_eq(m->modified_tags[0].id, 64);
+  ck_assert_str_eq(m->modified_tags[0].name, "red");
+  ck_assert_int_eq(m->modified_tags[0].change, WAITSET_CHANGE_COLOR);
+  ck_assert_ptr_null(find_item(m->deleted, m->deleted_count, 65));
+  ck_assert_uint_eq(m->modified_count, 0);
+}
+END_TEST
+
+START_TEST(expand_tag_deletions_copied_to_folder)
+{
+  const char *ws = create_with_folders("f", WT_U1, "257");
+  wt_response *r;
+  const wt_mods *m;
+  const wt_item *t;
+
+  post_folder_and_tag_change(0);
+  r = wt_poll_expand(fx, ADC, ws, "0");
+  m = wt_find_mods(wt_assert_has_account(r, WT_U1), WT_FUN);
+  ck_assert_ptr_nonnull(m);
+  ck_assert_uint_eq(m->modified_tag_count, 0);
+  t = find_item(m->deleted, m->deleted_count, 65);
+  ck_assert_ptr_nonnull(t);
+  ck_assert_int_eq(t->type, WAITSET_ITEM_TAG);
+}
+END_TEST
+
 static Suite *
 expand_suite(void)
 {
@@ -563,6 +641,8 @@ expand_suite(void)
   tcase_add_test(tc, expand_detail_cap_marks_lost);
   tcase_add_test(tc, expand_interest_update_later_folder);
   tcase_add_test(tc, expand_narrowed_interests_listed);
+  tcase_add_test(tc, expand_tag_changes_copied_to_folder);
+  tcase_add_test(tc, expand_tag_deletions_copied_to_folder);
   suite_add_tcase(s, tc);
   return s;
 }

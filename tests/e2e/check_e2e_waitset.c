@@ -226,6 +226,23 @@ START_TEST(invalid_seq_keeps_waiter)
 }
 END_TEST
 
+START_TEST(seq_grows_by_one)
+{
+  const char *ws = e2e_create(&fx.u1, "m", ADD(U1));
+  char seq[32] = "0";
+  char want[32];
+  int round;
+
+  for (round = 0; round < 8; round++) {
+    e2e_add_msg(&fx.u1, 2);
+    snprintf(want, sizeof(want), "%d", round + 2);
+    poll_expect(&fx.u1, ws, seq, NULL, U1, want);
+    copy_id(seq, sizeof(seq), want);
+  }
+  poll_expect(&fx.u1, ws, seq, NULL, "", seq);
+}
+END_TEST
+
 START_TEST(missing_seq_rejected)
 {
   const char *ws = e2e_create(&fx.ad, "all", ADD(U1));
@@ -535,6 +552,51 @@ START_TEST(destroy_during_wait)
 }
 END_TEST
 
+START_TEST(canceled_keeps_errors)
+{
+  const char *ws = e2e_create(&fx.u1, "m", ADD(U1));
+  e2e_async *r1;
+  e2e_async *r2;
+  wsc_reply *reply;
+
+  r1 = e2e_wait_async(&fx.u1, ws, "0", "block=\"1\"",
+                      "<add>" ADD(U1) "</add>");
+  e2e_settle();
+  r2 = e2e_wait_async(&fx.u1, ws, "0", "block=\"1\"", NULL);
+  reply = e2e_async_join(r1, 5000, NULL);
+  expect_canceled(reply);
+  expect_one_error(reply, U1, "ALREADY_IN_SET_DURING_ADD");
+  wsc_reply_free(reply);
+
+  e2e_add_msg(&fx.u1, 2);
+  reply = e2e_async_join(r2, 5000, NULL);
+  ck_assert_pstr_eq(e2e_expect_accounts(reply, U1), "2");
+  ck_assert_uint_eq(wsc_node_count(reply->body, "error"), 0);
+  wsc_reply_free(reply);
+}
+END_TEST
+
+START_TEST(destroy_in_initial_delay)
+{
+  char ws[160];
+  e2e_async *poll;
+  wsc_reply *reply;
+
+  e2e_restart("--initial-poll-delay-ms", "1000", NULL);
+  copy_id(ws, sizeof(ws), e2e_create(&fx.u1, "m", ADD(U1)));
+  poll = e2e_wait_async(&fx.u1, ws, "0", NULL, NULL);
+  e2e_settle();
+  ck_assert_msg(!e2e_async_done(poll), "the poll skipped its delay");
+  reply = e2e_call(&fx.u1, MAIL,
+                   "<DestroyWaitSetRequest " NS_MAIL " waitSet=\"%s\"/>", ws);
+  e2e_expect_ok(reply, "DestroyWaitSetResponse");
+  wsc_reply_free(reply);
+  reply = e2e_async_join(poll, 5000, NULL);
+  expect_canceled(reply);
+  wsc_reply_free(reply);
+}
+END_TEST
+
 START_TEST(errors_keep_blocking)
 {
   const char *ws = e2e_create(&fx.u1, "m", ADD(U1));
@@ -671,6 +733,42 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* Per-account errors                                                  */
 
+START_TEST(requested_account_owns)
+{
+  wsc_client on_behalf = fx.ad;
+  wsc_reply *reply;
+  char ws[160];
+
+  snprintf(on_behalf.context_extra, sizeof(on_behalf.context_extra),
+           "<account by=\"name\">" U1_NAME "</account>");
+  reply = e2e_call(&on_behalf, MAIL,
+                   "<CreateWaitSetRequest " NS_MAIL " defTypes=\"m\">"
+                   "<add>" ADD(U1) "</add></CreateWaitSetRequest>");
+  e2e_expect_ok(reply, "CreateWaitSetResponse");
+  copy_id(ws, sizeof(ws), wsc_node_attr(reply->body, "waitSet"));
+  wsc_reply_free(reply);
+
+  reply = e2e_call(&fx.ad, ADMIN,
+                   "<QueryWaitSetRequest " NS_ADMIN " waitSet=\"%s\"/>", ws);
+  e2e_expect_ok(reply, "QueryWaitSetResponse");
+  ck_assert_pstr_eq(wsc_node_attr(wsc_node_child(reply->body, "waitSet"),
+                                  "owner"), U1);
+  wsc_reply_free(reply);
+
+  poll_expect(&fx.u1, ws, "0", NULL, "", "0");
+  reply = e2e_wait(&fx.ad, ws, "0", NULL, NULL);
+  e2e_expect_fault(reply, "service.PERM_DENIED");
+  wsc_reply_free(reply);
+  snprintf(on_behalf.context_extra, sizeof(on_behalf.context_extra),
+           "<account by=\"id\">" U1 "</account>");
+  reply = e2e_call(&on_behalf, ADMIN,
+                   "<AdminWaitSetRequest " NS_ADMIN " waitSet=\"%s\" "
+                   "seq=\"0\"/>", ws);
+  e2e_expect_ok(reply, "AdminWaitSetResponse");
+  wsc_reply_free(reply);
+}
+END_TEST
+
 START_TEST(duplicate_add_at_create)
 {
   wsc_reply *reply;
@@ -741,6 +839,44 @@ START_TEST(remove_then_update)
 }
 END_TEST
 
+START_TEST(application_order)
+{
+  const char *ws = e2e_create(&fx.ad, "m", ADD(U1));
+  const waitset_xml_node *error;
+  wsc_reply *reply;
+
+  /* Remove, then add, then update; errors in that order. */
+  reply = e2e_wait(&fx.ad, ws, "0", NULL,
+                   "<add>" ADD(U1) ADD(U3) "</add>"
+                   "<update>" ADD(U2) "</update>"
+                   "<remove>" ADD(U3) "</remove>");
+  ck_assert_uint_eq(wsc_node_count(reply->body, "error"), 3);
+  error = wsc_node_child(reply->body, "error");
+  ck_assert_pstr_eq(wsc_node_attr(error, "id"), U3);
+  ck_assert_pstr_eq(wsc_node_attr(error, "type"), "NOT_IN_SET_DURING_REMOVE");
+  error = wsc_node_next(error, "error");
+  ck_assert_pstr_eq(wsc_node_attr(error, "id"), U1);
+  ck_assert_pstr_eq(wsc_node_attr(error, "type"),
+                    "ALREADY_IN_SET_DURING_ADD");
+  error = wsc_node_next(error, "error");
+  ck_assert_pstr_eq(wsc_node_attr(error, "id"), U2);
+  ck_assert_pstr_eq(wsc_node_attr(error, "type"),
+                    "NOT_IN_SET_DURING_UPDATE");
+  wsc_reply_free(reply);
+  /* The remove came first, so the add left U3 in the set. */
+  ck_assert_int_eq(e2e_query_sessions(ws, U3), 1);
+
+  /* Add and update of one account: both apply, no error. */
+  reply = e2e_wait(&fx.ad, ws, "0", NULL,
+                   "<add>" ADD(U2) "</add><update><a id=\"" U2 "\" "
+                   "types=\"c\"/></update>");
+  ck_assert_uint_eq(wsc_node_count(reply->body, "error"), 0);
+  wsc_reply_free(reply);
+  e2e_add_msg(&fx.u2, 2);
+  poll_expect(&fx.ad, ws, "0", NULL, "", "0");
+}
+END_TEST
+
 START_TEST(remove_purges_signal)
 {
   const char *ws = e2e_create(&fx.ad, "m", ADD(U1) ADD(U2));
@@ -795,6 +931,29 @@ START_TEST(unknown_name_error)
   expect_one_error(reply, "nobody@ex.test", "NO_SUCH_ACCOUNT");
   wsc_reply_free(reply);
   ck_assert_int_eq(e2e_query_sessions(ws, U2), 1);
+}
+END_TEST
+
+START_TEST(maintenance_account_added)
+{
+  const char *ws = e2e_create(&fx.ad, "m", NULL);
+  const waitset_xml_node *session;
+  wsc_reply *reply;
+
+  reply = e2e_wait(&fx.ad, ws, "0", NULL, "<add>" ADD(U8) "</add>");
+  ck_assert_pstr_eq(e2e_expect_accounts(reply, ""), "0");
+  ck_assert_uint_eq(wsc_node_count(reply->body, "error"), 0);
+  wsc_reply_free(reply);
+
+  /* In the set, but without a listener until the mailbox is back. */
+  reply = e2e_call(&fx.ad, ADMIN,
+                   "<QueryWaitSetRequest " NS_ADMIN " waitSet=\"%s\"/>", ws);
+  e2e_expect_ok(reply, "QueryWaitSetResponse");
+  session = wsc_node_child_with(wsc_node_child(reply->body, "waitSet"),
+                                "session", "account", U8);
+  ck_assert_msg(session != NULL, "no <session> for U8: %s", reply->raw);
+  ck_assert_ptr_null(wsc_node_child(session, "WaitSetSession"));
+  wsc_reply_free(reply);
 }
 END_TEST
 
@@ -1265,6 +1424,48 @@ START_TEST(expand_move_out)
 }
 END_TEST
 
+START_TEST(expand_msg_actions)
+{
+  const char *ws = e2e_create(&fx.u1, "m", ADD(U1));
+  const waitset_xml_node *mods;
+  const waitset_xml_node *mod;
+  const waitset_xml_node *deleted;
+  wsc_reply *reply;
+  char id_text[16];
+  int id;
+
+  id = e2e_add_msg(&fx.u1, 2);
+  poll_expect(&fx.u1, ws, "0", NULL, U1, "2");
+  poll_expect(&fx.u1, ws, "2", NULL, "", "2");
+
+  reply = e2e_call(&fx.u1, MAIL,
+                   "<MsgActionRequest " NS_MAIL "><action op=\"flag\" "
+                   "id=\"%d\"/></MsgActionRequest>", id);
+  e2e_expect_ok(reply, "MsgActionResponse");
+  wsc_reply_free(reply);
+  reply = e2e_call(&fx.u1, MAIL,
+                   "<MsgActionRequest " NS_MAIL "><action op=\"delete\" "
+                   "id=\"%d\"/></MsgActionRequest>", id);
+  e2e_expect_ok(reply, "MsgActionResponse");
+  wsc_reply_free(reply);
+
+  /* Both changes, side by side, under the message's folder. */
+  reply = e2e_wait(&fx.u1, ws, "2", "expand=\"1\"", NULL);
+  ck_assert_pstr_eq(e2e_expect_accounts(reply, U1), "3");
+  mods = mods_of(e2e_account(reply, U1), 2);
+  ck_assert_msg(mods != NULL, "no <mods id=\"2\">: %s", reply->raw);
+  mod = entry_item(mods, "modMsgs", id);
+  ck_assert_msg(mod != NULL, "no <modMsgs> for %d: %s", id, reply->raw);
+  ck_assert_int_ne(atoi(wsc_node_attr(mod, "change")) & 4, 0);
+  snprintf(id_text, sizeof(id_text), "%d", id);
+  deleted = wsc_node_child_with(mods, "deleted", "id", id_text);
+  ck_assert_msg(deleted != NULL, "no <deleted id=\"%d\">: %s", id,
+                reply->raw);
+  ck_assert_pstr_eq(wsc_node_attr(deleted, "t"), "message");
+  wsc_reply_free(reply);
+}
+END_TEST
+
 START_TEST(folder_rename_listed)
 {
   int folder = e2e_create_folder(&fx.u1, "fun");
@@ -1477,6 +1678,63 @@ START_TEST(all_accounts_unknown)
 }
 END_TEST
 
+START_TEST(all_accounts_after_restart)
+{
+  wsc_reply *reply;
+  char seq[64];
+  char ws[160];
+
+  reply = e2e_call(&fx.ad, ADMIN,
+                   "<AdminCreateWaitSetRequest " NS_ADMIN " defTypes=\"m\" "
+                   "allAccounts=\"1\"/>");
+  e2e_expect_ok(reply, "AdminCreateWaitSetResponse");
+  copy_id(ws, sizeof(ws), wsc_node_attr(reply->body, "waitSet"));
+  wsc_reply_free(reply);
+  e2e_add_msg(&fx.u1, 2);
+  reply = e2e_wait(&fx.ad, ws, "0", NULL, NULL);
+  copy_id(seq, sizeof(seq), e2e_expect_accounts(reply, U1));
+  wsc_reply_free(reply);
+
+  /* A new server process knows nothing of the old waitset. */
+  e2e_restart(NULL);
+  reply = e2e_call(&fx.ad, ADMIN,
+                   "<AdminWaitSetRequest " NS_ADMIN " waitSet=\"%s\" "
+                   "seq=\"%s\" defTypes=\"m\"/>", ws, seq);
+  e2e_expect_fault(reply, "admin.NO_SUCH_WAITSET");
+  wsc_reply_free(reply);
+  ck_assert_int_eq(count_waitsets(), 0);
+}
+END_TEST
+
+START_TEST(query_ready_list)
+{
+  char ws[160];
+  const waitset_xml_node *ready;
+  wsc_reply *reply;
+
+  copy_id(ws, sizeof(ws), e2e_create(&fx.ad, "m", ADD(U1) ADD(U2)));
+  e2e_add_msg(&fx.u1, 2);
+  reply = e2e_call(&fx.ad, ADMIN,
+                   "<QueryWaitSetRequest " NS_ADMIN " waitSet=\"%s\"/>", ws);
+  e2e_expect_ok(reply, "QueryWaitSetResponse");
+  ready = wsc_node_child(wsc_node_child(reply->body, "waitSet"), "ready");
+  ck_assert_msg(ready != NULL, "no <ready>: %s", reply->raw);
+  ck_assert_pstr_eq(wsc_node_attr(ready, "accounts"), U1);
+  wsc_reply_free(reply);
+
+  /* Sent but not acknowledged data is not shown. */
+  poll_expect(&fx.ad, ws, "0", NULL, U1, "2");
+  reply = e2e_call(&fx.ad, ADMIN,
+                   "<QueryWaitSetRequest " NS_ADMIN " waitSet=\"%s\"/>", ws);
+  e2e_expect_ok(reply, "QueryWaitSetResponse");
+  ck_assert_ptr_null(wsc_node_child(wsc_node_child(reply->body, "waitSet"),
+                                    "ready"));
+  ck_assert_pstr_eq(wsc_node_attr(wsc_node_child(reply->body, "waitSet"),
+                                  "currentSeqNo"), "2");
+  wsc_reply_free(reply);
+}
+END_TEST
+
 START_TEST(all_accounts_destroy)
 {
   e2e_async *waiter;
@@ -1572,6 +1830,7 @@ e2e_waitset_suite(void)
   tcase_add_test(tc, retransmit_stale_seq);
   tcase_add_test(tc, cumulative_never_acked);
   tcase_add_test(tc, invalid_seq_keeps_waiter);
+  tcase_add_test(tc, seq_grows_by_one);
   tcase_add_test(tc, missing_seq_rejected);
   tcase_add_test(tc, missing_waitset_rejected);
   suite_add_tcase(s, tc);
@@ -1588,6 +1847,8 @@ e2e_waitset_suite(void)
   tcase_add_test(tc, second_wait_cancels_first);
   tcase_add_test(tc, destroy_during_wait);
   tcase_add_test(tc, errors_keep_blocking);
+  tcase_add_test(tc, canceled_keeps_errors);
+  tcase_add_test(tc, destroy_in_initial_delay);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("access");
@@ -1596,14 +1857,17 @@ e2e_waitset_suite(void)
   tcase_add_test(tc, unknown_waitset_codes);
   tcase_add_test(tc, non_owner_denied);
   tcase_add_test(tc, add_other_account_denied);
+  tcase_add_test(tc, requested_account_owns);
   tcase_add_test(tc, duplicate_add_at_create);
   tcase_add_test(tc, update_not_in_set);
   tcase_add_test(tc, update_unknown_id_fault);
   tcase_add_test(tc, remove_not_in_set);
   tcase_add_test(tc, remove_then_update);
+  tcase_add_test(tc, application_order);
   tcase_add_test(tc, remove_purges_signal);
   tcase_add_test(tc, remote_account_error);
   tcase_add_test(tc, unknown_name_error);
+  tcase_add_test(tc, maintenance_account_added);
   tcase_add_test(tc, mailbox_deleted_error);
   suite_add_tcase(s, tc);
 
@@ -1628,6 +1892,7 @@ e2e_waitset_suite(void)
   tcase_add_test(tc, expand_accumulates_records);
   tcase_add_test(tc, expand_delete_only);
   tcase_add_test(tc, expand_move_out);
+  tcase_add_test(tc, expand_msg_actions);
   tcase_add_test(tc, folder_rename_listed);
   tcase_add_test(tc, self_change_suppressed);
   suite_add_tcase(s, tc);
@@ -1640,7 +1905,9 @@ e2e_waitset_suite(void)
   tcase_add_test(tc, idle_sweep);
   tcase_add_test(tc, all_accounts_signal);
   tcase_add_test(tc, all_accounts_unknown);
+  tcase_add_test(tc, all_accounts_after_restart);
   tcase_add_test(tc, all_accounts_destroy);
+  tcase_add_test(tc, query_ready_list);
   tcase_add_test(tc, query_output);
   suite_add_tcase(s, tc);
   return s;

@@ -45,7 +45,8 @@ static const char accounts_file[] =
     U2 " " U2_NAME " pw2\n"
     U3 " u3@ex.test pw3\n"
     AD " ad@ex.test pwad admin\n"
-    U9 " u9@ex.test pw9 remote\n";
+    U9 " u9@ex.test pw9 remote\n"
+    U8 " u8@ex.test pw8 maintenance\n";
 
 uint64_t
 e2e_now_ms(void)

@@ -20,10 +20,12 @@
 #include "wsclient.h"
 
 /* Accounts of the private accounts file; each mailbox starts with
- * lastChangeId 100. U9's mailbox is on another host. */
+ * lastChangeId 100. U9's mailbox is on another host, U8's is in
+ * maintenance. */
 #define U1 "aaaaaaaa-0000-0000-0000-000000000001"
 #define U2 "aaaaaaaa-0000-0000-0000-000000000002"
 #define U3 "aaaaaaaa-0000-0000-0000-000000000003"
+#define U8 "aaaaaaaa-0000-0000-0000-000000000008"
 #define U9 "aaaaaaaa-0000-0000-0000-000000000009"
 #define AD "aaaaaaaa-0000-0000-0000-0000000000ad"
 #define NOBODY "ffffffff-0000-0000-0000-00000000ffff"

@@ -47,7 +47,7 @@ struct http_conn {
   int header_in_value;
   int expect_continue;
   int keep_alive;
-  int error_status; /* 413 when the callbacks stopped the parser */
+  int error_status; /* 400 or 413 when a callback stopped the parser */
 
   /* The request waiting for its response; input read meanwhile is kept
    * in backlog. */
@@ -267,8 +267,10 @@ on_url(http_parser *parser, const char *at, size_t len)
 {
   http_conn *conn = parser->data;
 
-  if (conn->url_length + len > MAX_URL_BYTES)
+  if (conn->url_length + len > MAX_URL_BYTES) {
+    conn->error_status = 400;
     return -1;
+  }
   conn->url = xrealloc(conn->url, conn->url_length + len + 1);
   memcpy(conn->url + conn->url_length, at, len);
   conn->url_length += len;
@@ -422,7 +424,10 @@ on_message_complete(http_parser *parser)
   conn->body = NULL;
   conn->body_length = 0;
   conn->body_capacity = 0;
-  conn->keep_alive = http_should_keep_alive(parser);
+  /* After a body-less Upgrade or a CONNECT, http_parser treats the rest
+   * of the input as another protocol, so such a connection ends with its
+   * response. */
+  conn->keep_alive = http_should_keep_alive(parser) && !parser->upgrade;
   conn->exchange = ex;
 
   /* Keep later pipelined bytes unparsed until this one has its response. */
@@ -543,6 +548,8 @@ conn_process(http_conn *conn, const char *data, size_t len)
     if (err != HPE_OK) {
       if (conn->error_status == 413)
         conn_fail(conn, 413, "request body too large");
+      else if (conn->error_status == 400)
+        conn_fail(conn, 400, "invalid or too long request URL");
       else
         conn_fail(conn, 400, http_errno_description(err));
       return;

@@ -640,7 +640,7 @@ START_TEST(field_boolean_spellings)
 
   use_slow_delays();
   ws = wt_create(fx, U1C, "m", WT_U1, NULL);
-  /* Pending data answers a blocking Wait at once, before the initial
+  /* Pending data completes a blocking Wait at once, before the initial
    * delay that a non-blocking user Wait would take. */
   for (i = 0; i < sizeof(blocking) / sizeof(blocking[0]); i++) {
     char seq[32];

@@ -340,7 +340,7 @@ START_TEST(lifecycle_admin_created_count_toward_limit)
     wt_create(fx, wt_global_admin(WT_U1), "m", NULL);
   ck_assert_uint_eq(waitset_registry_count(wt_registry(fx)), 7);
   wt_create(fx, U1C, "m", NULL);
-  /* One eviction only, although the list holds more than the limit. */
+  /* One eviction only, although the list contains more than the limit. */
   ck_assert_uint_eq(waitset_registry_count(wt_registry(fx)), 7);
 }
 END_TEST
@@ -386,7 +386,7 @@ START_TEST(lifecycle_sweep_spares_waiter)
   ck_assert_uint_eq(waitset_registry_count(wt_registry(fx)), 1);
   wt_run_until_done(fx, r);
   wt_assert_seq(r, "0");
-  /* Once the answer went out, the waitset is idle again. */
+  /* Once the response went out, the waitset is idle again. */
   wt_run_for(fx, 70);
   ck_assert_uint_eq(waitset_registry_count(wt_registry(fx)), 0);
 }

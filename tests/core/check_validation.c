@@ -39,8 +39,8 @@ watched(const char *ws, const char *acct)
 }
 
 /* Blocking without data lasts the no-data wait (30 ms) plus the user
- * minimum timeout (1200 ms); a non-blocking user Wait lasts the initial
- * delay (20 ms). */
+ * minimum timeout (1200 ms). A non-blocking user Wait lasts only the
+ * initial delay (20 ms). */
 static const char *const true_spellings[] = {"1", "true", "TRUE", " 1 ",
                                              "True"};
 static const char *const false_spellings[] = {"0", "false", "FALSE",
@@ -363,7 +363,7 @@ START_TEST(validation_callback_not_inline)
   wt_request rq;
   wt_response *r;
 
-  /* Even a fault answers on a later loop turn. */
+  /* Even a fault response arrives on a later loop turn. */
   wt_req_wait(&rq, NULL, "0");
   r = wt_exec(fx, U1C, &rq);
   ck_assert_int_eq(r->done, 0);

@@ -5,7 +5,7 @@
  * no-data wait 30 ms, user timeout 1200/1400/1600 ms and admin timeout
  * 1000/1400/1800 ms (min/default/max). Wire timeouts are whole seconds,
  * so a wire value of 2 or more clamps to the maximum. Tests that check
- * that an answer skips a delay raise the delays to 400 ms first.
+ * that a response skips a delay raise the delays to 400 ms first.
  */
 #include <check.h>
 #include <stdio.h>

@@ -125,9 +125,9 @@ wt_account_grant(wt_fixture *fx, const char *who, const char *target)
   strcpy(a->login_as[a->login_as_count++], target);
 }
 
-/* Apply the access rules: global admins see every account; others may
- * act on their own account, on the requested account and on accounts
- * their login-as list names. */
+/* Apply the access rules. Global admins may access every account. Others
+ * may act on their own account, on the requested account and on the
+ * accounts in their login-as list. */
 static int
 caller_may_access(wt_fixture *fx, const wt_pending_lookup *p,
                   const wt_account *target)

@@ -201,7 +201,7 @@ wt_record_response(wt_response *r, const waitset_response *resp,
 
   r->done++;
   if (r->done > 1)
-    return; /* a second answer: kept out, flagged at teardown */
+    return; /* a second response: not recorded, flagged at teardown */
   r->arrived_ms = now;
   r->op = resp->op;
   r->admin = resp->admin;

@@ -85,10 +85,10 @@ typedef struct wt_config {
  * seconds, so a wire value of 2 or more clamps to the maximum. */
 void wt_config_default(wt_config *cfg);
 /* The default timing with a 400 ms initial delay and no-data wait, for
- * tests that check an answer skips them (see WT_AT_ONCE_MS). */
+ * tests that check that a response skips them (see WT_AT_ONCE_MS). */
 void wt_config_slow_delays(wt_config *cfg);
 
-/* Upper bound of an answer "at once": well below the slow delays and
+/* Upper bound of a response "at once": well below the slow delays and
  * every timeout, yet loose enough for valgrind. */
 #define WT_AT_ONCE_MS 150
 
@@ -329,7 +329,7 @@ void wt_run_until_count_at(const char *file, int line, wt_fixture *fx,
                            size_t n);
 /* Run the loop for ms milliseconds of loop time. */
 void wt_run_for(wt_fixture *fx, uint64_t ms);
-/* Run the loop until nothing is runnable without waiting. */
+/* Run eight non-blocking loop turns, for callbacks that are due now. */
 void wt_run_idle(wt_fixture *fx);
 
 /* Run a request to completion and return its response. */

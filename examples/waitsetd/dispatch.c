@@ -296,6 +296,12 @@ process_document(soap_request *req)
     return;
   }
   req->source_waitset_id = req->doc->context->session_ws_id;
+  if (req->d->stopping) {
+    /* The registry is closing or closed: nothing can run any more. */
+    dispatch_fault(req, "service.FAILURE",
+                   "system failure: server is stopping");
+    return;
+  }
   if (is_auth_request(req)) {
     if (handlers_run(req) != 0)
       dispatch_fault(req, "service.FAILURE", "system failure: no handler");

@@ -266,6 +266,9 @@ handle_account_auth(soap_request *req)
 static int
 handle_admin_auth(soap_request *req)
 {
+  const waitset_xml_node *account =
+      waitset_xml_node_child(req->command, NULL, "account");
+  const char *by = account ? waitset_xml_node_attr(account, "by") : NULL;
   char key[256];
   char password[256];
   store_account *acct;
@@ -278,7 +281,14 @@ handle_admin_auth(soap_request *req)
       == NULL)
     return fault_invalid(req, "invalid request: missing required element: "
                          "%s", "password");
-  acct = store_find_by_name(&req->d->store, key);
+  if (by != NULL && strcmp(by, "name") != 0 && strcmp(by, "id") != 0)
+    return fault_invalid(req, "invalid request: invalid by: \"%.128s\"",
+                         by);
+  if (waitset_xml_node_child(req->command, NULL, "name") == NULL
+      && by != NULL && strcmp(by, "id") == 0)
+    acct = store_find_by_id(&req->d->store, key);
+  else
+    acct = store_find_by_name(&req->d->store, key);
   if (acct == NULL || strcmp(acct->password, password) != 0)
     return auth_failed(req, key);
   if (!(acct->flags & ACCOUNT_ADMIN)) {

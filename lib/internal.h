@@ -17,7 +17,7 @@
 #define WS_CONTAINER_OF(ptr, type, field)                                    \
   ((type *)(void *)((char *)(ptr) - offsetof(type, field)))
 
-/* Longest client value quoted in a fault reason, in bytes. */
+/* Maximum length of a client value quoted in a fault reason, in bytes. */
 #define WS_QUOTE_MAX 128
 
 /* ------------------------------------------------------------------ */
@@ -217,7 +217,7 @@ typedef struct ws_waitset {
   char id[];
 } ws_waitset;
 
-/* A validated <a>, with the host's answer once looked up. */
+/* A validated <a>, with the lookup result once the host completed it. */
 typedef struct ws_spec {
   const char *id; /* lowercased, or NULL */
   const char *name;

@@ -7,8 +7,8 @@
 
 #include "internal.h"
 
-/* Longest duration accepted, in ms (about 12 days); keeps deadline
- * arithmetic far from overflow. */
+/* Maximum duration accepted, in ms (about 12 days), so deadline
+ * arithmetic stays far from overflow. */
 #define WS_MAX_DURATION_MS ((int64_t)1 << 30)
 
 static const int64_t option_defaults[WS_OPT_COUNT] = {

@@ -12,7 +12,7 @@
 static int
 is_blank(char c)
 {
-  /* Blanks are the characters up to U+0020, as Java's trim() sees them. */
+  /* Blanks are the characters up to U+0020, the set Java's trim() strips. */
   return (unsigned char)c <= 0x20 && c != '\0';
 }
 

@@ -82,7 +82,8 @@ heap_rearm(waitset_registry *reg)
   uv_timer_start(&reg->timer, timer_cb, due > now ? due - now : 0, 0);
 }
 
-/* Make room for every live call, so that inserting cannot fail. */
+/* Make room for every live call. Each call is in the heap at most once,
+ * so ws_heap_insert() cannot run out of room. */
 static int
 heap_reserve(waitset_registry *reg, size_t calls)
 {

@@ -555,7 +555,7 @@ info_copy(waitset_account_info *dst, const waitset_account_info *src)
   return 0;
 }
 
-/* Store the host's answer in the spec; status -1 marks a copy that ran
+/* Store the lookup result in the spec. Status -1 marks a copy that ran
  * out of memory. */
 static void
 store_lookup_result(waitset_call *call, const waitset_lookup *l,
@@ -630,7 +630,7 @@ spec_unknown_name(const ws_spec *s)
   return s->name != NULL && s->status == WAITSET_ACCOUNT_NOT_FOUND;
 }
 
-/* Check the lookup answers in request order; the first account that
+/* Check the lookup results in request order. The first account that
  * may not be used faults the request. */
 static int
 check_access(waitset_call *call)

@@ -479,10 +479,10 @@ file_tag_copies(waitset_registry *reg, ws_entry *e, const waitset_change *c)
   }
 }
 
-/* File the item detail of a change under folders: created items under
- * their folder, modified items under the current folder and, after a
- * move, the previous one; deleted folders under their own id, other
- * deleted items under their previous folder. */
+/* File the item detail of a change under folders. Created items go under
+ * their folder. Modified items go under the current folder, and after a
+ * move also under the previous one. A deleted folder goes under its own
+ * id, any other deleted item under its previous folder. */
 static void
 record_change(waitset_registry *reg, ws_entry *e, const waitset_change *c)
 {

@@ -524,28 +524,28 @@ on_start(void *user_data, const XML_Char *qname, const XML_Char **atts)
     dec->seen_body = 1;
     break;
   case WSX_ROLE_COMMAND: {
-    wsx_buf shown;
+    wsx_buf qualified_name;
     int rc;
 
     /* Name the command as {namespace}local in messages. */
-    wsx_buf_init(&shown, &dec->alloc);
+    wsx_buf_init(&qualified_name, &dec->alloc);
     rc = 0;
     if (ns_len > 0) {
-      rc = wsx_buf_append(&shown, "{", 1);
+      rc = wsx_buf_append(&qualified_name, "{", 1);
       if (rc == 0)
-        rc = wsx_buf_append(&shown, ns, ns_len);
+        rc = wsx_buf_append(&qualified_name, ns, ns_len);
       if (rc == 0)
-        rc = wsx_buf_append(&shown, "}", 1);
+        rc = wsx_buf_append(&qualified_name, "}", 1);
     }
     if (rc == 0)
-      rc = wsx_buf_puts(&shown, local);
+      rc = wsx_buf_puts(&qualified_name, local);
     if (rc != 0) {
-      wsx_buf_free(&shown);
+      wsx_buf_free(&qualified_name);
       fail_oom_in_handler(dec);
       return;
     }
-    rc = classify_command(dec, ns, ns_len, local, shown.data);
-    wsx_buf_free(&shown);
+    rc = classify_command(dec, ns, ns_len, local, qualified_name.data);
+    wsx_buf_free(&qualified_name);
     if (rc != 0)
       return;
     break;
@@ -954,7 +954,7 @@ static int
 fail_expat(waitset_xml_decoder *dec, int is_final)
 {
   enum XML_Error code = XML_GetErrorCode(dec->parser);
-  const char *what = XML_ErrorString(code);
+  const char *description = XML_ErrorString(code);
   int xml_code = WAITSET_EXML_SYNTAX;
   wsx_buf msg;
 
@@ -977,18 +977,19 @@ fail_expat(waitset_xml_decoder *dec, int is_final)
                             NULL, &msg);
   }
   if (dec->total == 0) {
-    what = "the document is empty";
+    description = "the document is empty";
   } else if (is_final
              && (code == XML_ERROR_NO_ELEMENTS
                  || code == XML_ERROR_UNCLOSED_TOKEN
                  || code == XML_ERROR_PARTIAL_CHAR)
              && dec->depth > 0) {
     xml_code = WAITSET_EXML_TRUNCATED;
-    what = "the document ended early";
+    description = "the document ended early";
   }
-  if (what == NULL)
-    what = "not well-formed";
-  if (wsx_buf_printf(&msg, "parse error: %s at line %llu, column %llu", what,
+  if (description == NULL)
+    description = "not well-formed";
+  if (wsx_buf_printf(&msg, "parse error: %s at line %llu, column %llu",
+                     description,
                      (unsigned long long)dec->error.line,
                      (unsigned long long)dec->error.column)
       != 0) {

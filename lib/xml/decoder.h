@@ -7,7 +7,7 @@
 
 #include "xml-internal.h"
 
-/* What an open element is to the decoder. */
+/* Role of an open element in the decoder. */
 enum wsx_role {
   WSX_ROLE_IGNORE = 0,   /* skipped subtree */
   WSX_ROLE_ENVELOPE = 1,

@@ -468,18 +468,13 @@ wsx_decoder_build_document(waitset_xml_decoder *dec)
   dec->doc.context = &dec->context;
   dec->doc.command = dec->command;
   if (dec->command_node == NULL) {
-    /* expat accepts no document without a root, and a Body without a
-     * command fails in the parser, so this is an envelope-less state. */
-    dec->error.line = 1;
-    dec->error.column = 1;
+    /* Unreachable: a root element is always captured or rejected, and
+     * an envelope without a command fails in the parser. */
     wsx_buf msg;
+
     wsx_buf_init(&msg, &dec->alloc);
     if (wsx_buf_puts(&msg, "parse error: the document has no command") != 0) {
       wsx_buf_free(&msg);
-      dec->has_error = 1;
-      dec->error.code = WAITSET_ENOMEM;
-      dec->error.fault = WAITSET_EFAILURE;
-      dec->error.message = "system failure: out of memory";
       return WAITSET_ENOMEM;
     }
     return wsx_decoder_fail(dec, WAITSET_EXML_SCHEMA, WAITSET_EPARSE_ERROR,

@@ -12,7 +12,7 @@
 
 #include "waitset/xml.h"
 
-/* Longest client value quoted in a fault reason, in bytes. */
+/* Maximum length of a client value quoted in a fault reason, in bytes. */
 #define WSX_QUOTE_MAX 128
 
 /* ------------------------------------------------------------------ */

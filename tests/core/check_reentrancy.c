@@ -127,7 +127,7 @@ START_TEST(callback_abandon_other_allowed)
   uv_run(&h.loop, UV_RUN_NOWAIT);
   ck_assert_int_eq(t.inner_rc, 0);
   ck_assert_int_eq(t.other.done, 0);
-  /* The abandoned create still happened; only its answer is gone. */
+  /* The abandoned create still happened; only its response is gone. */
   ck_assert_uint_eq(waitset_registry_count(h.reg), 2);
   mh_finish(&h);
 }

@@ -476,6 +476,37 @@ START_TEST(lifecycle_eviction_detaches_listeners)
 }
 END_TEST
 
+START_TEST(lifecycle_waitset_id_case_sensitive)
+{
+  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  char upper[128];
+  size_t i;
+  wt_request rq;
+
+  snprintf(upper, sizeof(upper), "%s", ws);
+  for (i = 0; upper[i] != '\0'; i++)
+    if (upper[i] >= 'a' && upper[i] <= 'f')
+      upper[i] = (char)(upper[i] - 'a' + 'A');
+  wt_assert_fault(wt_poll(fx, U1C, upper, "0"), "admin.NO_SUCH_WAITSET",
+                  upper, NULL);
+  /* The all-accounts prefix is case-sensitive too: this id takes the
+   * integer seq of a some-accounts waitset. */
+  wt_req_wait(&rq, "allwaitset-00000000-0000-0000-0000-000000000000",
+              "abc");
+  wt_assert_fault(wt_call(fx, ADC, &rq), "service.INVALID_REQUEST", "seq",
+                  NULL);
+}
+END_TEST
+
+START_TEST(lifecycle_not_owner_reason_text)
+{
+  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+
+  wt_assert_fault(wt_poll(fx, U2C, ws, "0"), "service.PERM_DENIED",
+                  "permission denied: Not owner(creator) of waitset", NULL);
+}
+END_TEST
+
 static Suite *
 lifecycle_rules_suite(void)
 {
@@ -505,6 +536,8 @@ lifecycle_rules_suite(void)
   tcase_add_test(tc, lifecycle_owner_wait_refreshes);
   tcase_add_test(tc, lifecycle_query_by_id_refreshes);
   tcase_add_test(tc, lifecycle_eviction_detaches_listeners);
+  tcase_add_test(tc, lifecycle_waitset_id_case_sensitive);
+  tcase_add_test(tc, lifecycle_not_owner_reason_text);
   suite_add_tcase(s, tc);
   return s;
 }

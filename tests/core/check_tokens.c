@@ -377,6 +377,35 @@ START_TEST(token_current_silent_until_next)
 }
 END_TEST
 
+START_TEST(token_highest_includes_seen_changes)
+{
+  const char *ws = wt_create(fx, ADC, "m", WT_U1, NULL);
+  wt_request rq;
+  wt_response *r;
+  waitset_change c;
+  int32_t folder = WT_INBOX;
+
+  memset(&c, 0, sizeof(c));
+  c.size = sizeof(c);
+  c.account_id = WT_U1;
+  c.change_id = 105;
+  c.types = WAITSET_TYPE_MESSAGE;
+  c.folders = &folder;
+  c.folder_count = 1;
+  wt_post(fx, &c);
+  wt_assert_seq(wt_poll(fx, ADC, ws, "0"), "2");
+  wt_assert_seq(wt_poll(fx, ADC, ws, "2"), "2");
+  /* The host reports an older lastChangeId than the change the listener
+   * saw: a token between the two is still behind. */
+  wt_acct(fx, WT_U1)->last_change_id = 100;
+  wt_req_wait(&rq, ws, "2");
+  wt_req_update(&rq, WT_U1)->token = "103";
+  r = wt_call(fx, ADC, &rq);
+  wt_assert_seq(r, "3");
+  wt_assert_accounts(r, WT_U1);
+}
+END_TEST
+
 static Suite *
 tokens_suite(void)
 {
@@ -407,6 +436,7 @@ tokens_suite(void)
   tcase_add_test(tc, token_query_no_mbox_sync_without_token);
   tcase_add_test(tc, token_change_before_sync_signalled);
   tcase_add_test(tc, token_current_silent_until_next);
+  tcase_add_test(tc, token_highest_includes_seen_changes);
   suite_add_tcase(s, tc);
   return s;
 }

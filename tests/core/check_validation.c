@@ -387,6 +387,133 @@ START_TEST(validation_fault_codes_sender_side)
 }
 END_TEST
 
+START_TEST(validation_reason_format)
+{
+  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  char value[301];
+  char cut[140];
+  wt_request rq;
+  wt_response *r;
+
+  wt_req_wait(&rq, ws, "abc");
+  r = wt_call(fx, U1C, &rq);
+  wt_assert_fault(r, "service.INVALID_REQUEST",
+                  "invalid request: invalid seq: \"abc\"", NULL);
+
+  /* Quoted client values are cut to 128 bytes, followed by "...". */
+  memset(value, 'x', sizeof(value) - 1);
+  value[sizeof(value) - 1] = '\0';
+  memset(cut, 'x', 128);
+  strcpy(cut + 128, "...");
+  wt_req_wait(&rq, ws, value);
+  r = wt_call(fx, U1C, &rq);
+  wt_assert_fault(r, "service.INVALID_REQUEST", "invalid seq: \"", cut);
+  cut[128] = 'x';
+  cut[129] = '\0';
+  ck_assert_ptr_null(strstr(r->fault_reason, cut));
+}
+END_TEST
+
+START_TEST(validation_auth_required_reason)
+{
+  wt_request rq;
+
+  wt_req_create(&rq, "m");
+  wt_assert_fault(wt_call(fx, wt_anonymous(), &rq), "service.AUTH_REQUIRED",
+                  "no valid authtoken present", NULL);
+}
+END_TEST
+
+static void
+on_probe_closed(waitset_registry *reg, void *user_data)
+{
+  (void)reg;
+  (*(int *)user_data)++;
+}
+
+static void
+probe_lookup(waitset_registry *reg, waitset_lookup *lookup, void *user_data)
+{
+  (void)reg;
+  (void)lookup;
+  (void)user_data;
+}
+
+static int64_t
+probe_last_change_id(waitset_registry *reg, const char *id, void *user_data)
+{
+  (void)reg;
+  (void)id;
+  (void)user_data;
+  return -1;
+}
+
+/* Build a registry on the fixture's loop with one option changed, close
+ * it again when it was created, and return waitset_registry_new()'s
+ * result. */
+static int
+probe_registry(int option, int64_t value, int option2, int64_t value2)
+{
+  waitset_options *opts = NULL;
+  waitset_registry *reg = NULL;
+  waitset_host host;
+  int closed = 0;
+  int rc;
+
+  memset(&host, 0, sizeof(host));
+  host.size = sizeof(host);
+  host.lookup_account = probe_lookup;
+  host.last_change_id = probe_last_change_id;
+  ck_assert_int_eq(waitset_options_new(&opts), 0);
+  rc = waitset_options_set(opts, option, value);
+  if (rc == 0 && option2 != 0)
+    rc = waitset_options_set(opts, option2, value2);
+  if (rc == 0)
+    rc = waitset_registry_new(&reg, wt_loop(fx), opts, &host);
+  waitset_options_free(opts);
+  if (rc == 0) {
+    ck_assert_int_eq(waitset_registry_close(reg, on_probe_closed, &closed),
+                     0);
+    while (closed == 0)
+      uv_run(wt_loop(fx), UV_RUN_ONCE);
+  }
+  return rc;
+}
+
+START_TEST(validation_registry_option_bounds)
+{
+  /* Bounds that involve two options, a timeout bound below 1 s, a zero
+   * idle expiry or sweep interval and a per-owner limit below 1 are
+   * rejected; either may come from waitset_options_set() or from
+   * waitset_registry_new(). */
+  ck_assert_int_eq(probe_registry(WAITSET_OPT_TIMEOUT_MIN_MS, 999, 0, 0),
+                   WAITSET_ERANGE);
+  ck_assert_int_eq(probe_registry(WAITSET_OPT_ADMIN_TIMEOUT_MIN_MS, 999, 0,
+                                  0),
+                   WAITSET_ERANGE);
+  ck_assert_int_eq(probe_registry(WAITSET_OPT_TIMEOUT_MIN_MS, 400000, 0, 0),
+                   WAITSET_ERANGE);
+  ck_assert_int_eq(probe_registry(WAITSET_OPT_TIMEOUT_DEFAULT_MS, 2000000,
+                                  0, 0),
+                   WAITSET_ERANGE);
+  ck_assert_int_eq(probe_registry(WAITSET_OPT_TIMEOUT_MAX_MS, 20000, 0, 0),
+                   WAITSET_ERANGE);
+  ck_assert_int_eq(probe_registry(WAITSET_OPT_IDLE_EXPIRY_MS, 0, 0, 0),
+                   WAITSET_ERANGE);
+  ck_assert_int_eq(probe_registry(WAITSET_OPT_SWEEP_INTERVAL_MS, 0, 0, 0),
+                   WAITSET_ERANGE);
+  ck_assert_int_eq(probe_registry(WAITSET_OPT_MAX_WAITSETS_PER_OWNER, 0, 0,
+                                  0),
+                   WAITSET_ERANGE);
+  /* The two delays may be 0, which disables them. */
+  ck_assert_int_eq(probe_registry(WAITSET_OPT_INITIAL_DELAY_MS, 0,
+                                  WAITSET_OPT_COALESCE_DELAY_MS, 0),
+                   0);
+  ck_assert_int_eq(probe_registry(WAITSET_OPT_TIMEOUT_MIN_MS, 1000, 0, 0),
+                   0);
+}
+END_TEST
+
 static Suite *
 validation_suite(void)
 {
@@ -417,6 +544,9 @@ validation_suite(void)
   tcase_add_test(tc, validation_api_arguments);
   tcase_add_test(tc, validation_callback_not_inline);
   tcase_add_test(tc, validation_fault_codes_sender_side);
+  tcase_add_test(tc, validation_reason_format);
+  tcase_add_test(tc, validation_auth_required_reason);
+  tcase_add_test(tc, validation_registry_option_bounds);
   suite_add_tcase(s, tc);
   return s;
 }

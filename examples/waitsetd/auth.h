@@ -13,7 +13,8 @@
 #define AUTH_TOKEN_BYTES 32
 #define AUTH_TOKEN_LENGTH (2 * AUTH_TOKEN_BYTES + 1)
 
-/* Zimbra's default lifetimes: 2 days for users, 12 hours for admins. */
+/* The defaults of Zimbra's zimbraAuthTokenLifetime (2 days) and
+ * zimbraAdminAuthTokenLifetime (12 hours). */
 #define AUTH_USER_LIFETIME_MS 172800000LL
 #define AUTH_ADMIN_LIFETIME_MS 43200000LL
 

@@ -999,10 +999,11 @@ store_inject(store *st, store_account *acct, const store_injected *records,
       txn_modified(&t, &item, r->change, 0);
     else
       txn_deleted(&t, &item);
-    /* An injected record names its own type: do not add FOLDER for the
-     * folder counts, so tests can post a single type. */
-    t.types &= ~(uint32_t)WAITSET_TYPE_FOLDER;
   }
+  /* The types are exactly those of the records, without the FOLDER bit
+   * that store commits add for folder counts, so tests can post a
+   * single type. */
+  t.types = 0;
   for (i = 0; i < record_count; i++)
     t.types |= type_bit_of_item(records[i].type);
   *out_change_id = txn_commit(st, acct, &t, source_waitset_id);

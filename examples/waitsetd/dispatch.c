@@ -121,8 +121,8 @@ on_waitset_abort(http_exchange *ex)
   waitset_exchange *wx = ex->handler_data;
 
   log_debug("request %llu %s account=%s waitset=%s: client closed the "
-            "connection, call abandoned", (unsigned long long)ex->id, wx->command,
-            wx->account_id, wx->waitset_id);
+            "connection, call abandoned", (unsigned long long)ex->id,
+            wx->command, wx->account_id, wx->waitset_id);
   waitset_call_abandon(wx->call);
   free(wx);
 }

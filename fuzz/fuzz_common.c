@@ -61,8 +61,7 @@ hash_request(uint32_t h, const waitset_request *req)
 }
 
 int
-fuzz_decode(const uint8_t *data, size_t size, size_t chunk, int accept_other,
-            void *unused)
+fuzz_decode(const uint8_t *data, size_t size, size_t chunk, int accept_other)
 {
   waitset_xml_options opts;
   waitset_xml_decoder *dec;
@@ -72,7 +71,6 @@ fuzz_decode(const uint8_t *data, size_t size, size_t chunk, int accept_other,
   int rc = 0;
   uint32_t h;
 
-  (void)unused;
   memset(&opts, 0, sizeof(opts));
   opts.size = sizeof(opts);
   opts.accept_other_commands = accept_other;

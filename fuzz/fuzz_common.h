@@ -10,7 +10,7 @@
  * code, folded with a hash of the decoded fields so that different
  * outcomes compare unequal. Aborts on an inconsistent decoder state. */
 int fuzz_decode(const uint8_t *data, size_t size, size_t chunk,
-                int accept_other, void *unused);
+                int accept_other);
 
 /* Decode, encode, decode again and compare; aborts on a mismatch. */
 void fuzz_roundtrip(const uint8_t *data, size_t size);

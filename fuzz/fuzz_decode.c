@@ -28,8 +28,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   accept_other = (data[0] & 0x10) != 0;
   data++;
   size--;
-  whole = fuzz_decode(data, size, size == 0 ? 1 : size, accept_other, NULL);
-  chunked = fuzz_decode(data, size, chunk, accept_other, NULL);
+  whole = fuzz_decode(data, size, size == 0 ? 1 : size, accept_other);
+  chunked = fuzz_decode(data, size, chunk, accept_other);
   if (whole != chunked)
     abort();
   return 0;

@@ -5,6 +5,7 @@
  * every file inside each directory named. Exits 1 when no file was read.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ run_file(const char *path)
   size_t n;
 
   if (f == NULL) {
-    fprintf(stderr, "cannot open %s\n", path);
+    fprintf(stderr, "failed to open %s: %s\n", path, strerror(errno));
     return -1;
   }
   do {
@@ -60,7 +61,7 @@ main(int argc, char **argv)
     struct dirent *entry;
 
     if (stat(argv[i], &st) != 0) {
-      fprintf(stderr, "cannot read %s\n", argv[i]);
+      fprintf(stderr, "failed to read %s: %s\n", argv[i], strerror(errno));
       return 1;
     }
     if (!S_ISDIR(st.st_mode)) {

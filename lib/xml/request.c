@@ -65,6 +65,22 @@ own_child(const waitset_xml_node *node, const waitset_xml_node *after,
 /* Errors at a node                                                    */
 
 static int
+fail_oom(waitset_xml_decoder *dec, const waitset_xml_node *node)
+{
+  if (node != NULL) {
+    dec->error.line = node->line;
+    dec->error.column = node->column;
+    dec->error.byte_offset = WSX_NODE(node)->offset;
+  }
+  dec->error.code = WAITSET_ENOMEM;
+  dec->error.fault = WAITSET_EFAILURE;
+  dec->error.message = "system failure: out of memory";
+  dec->error.name = NULL;
+  dec->has_error = 1;
+  return WAITSET_ENOMEM;
+}
+
+static int
 fail_at(waitset_xml_decoder *dec, const waitset_xml_node *node, int code,
         int fault, const char *name, const char *prefix, const char *value,
         const char *suffix)
@@ -83,28 +99,9 @@ fail_at(waitset_xml_decoder *dec, const waitset_xml_node *node, int code,
     rc = wsx_buf_puts(&msg, suffix);
   if (rc != 0) {
     wsx_buf_free(&msg);
-    dec->error.code = WAITSET_ENOMEM;
-    dec->error.fault = WAITSET_EFAILURE;
-    dec->error.message = "system failure: out of memory";
-    dec->error.name = NULL;
-    dec->has_error = 1;
-    return WAITSET_ENOMEM;
+    return fail_oom(dec, node);
   }
   return wsx_decoder_fail(dec, code, fault, name, &msg);
-}
-
-static int
-fail_oom(waitset_xml_decoder *dec, const waitset_xml_node *node)
-{
-  dec->error.line = node->line;
-  dec->error.column = node->column;
-  dec->error.byte_offset = WSX_NODE(node)->offset;
-  dec->error.code = WAITSET_ENOMEM;
-  dec->error.fault = WAITSET_EFAILURE;
-  dec->error.message = "system failure: out of memory";
-  dec->error.name = NULL;
-  dec->has_error = 1;
-  return WAITSET_ENOMEM;
 }
 
 /* ------------------------------------------------------------------ */
@@ -475,7 +472,7 @@ wsx_decoder_build_document(waitset_xml_decoder *dec)
     wsx_buf_init(&msg, &dec->alloc);
     if (wsx_buf_puts(&msg, "parse error: the document has no command") != 0) {
       wsx_buf_free(&msg);
-      return WAITSET_ENOMEM;
+      return fail_oom(dec, NULL);
     }
     return wsx_decoder_fail(dec, WAITSET_EXML_SCHEMA, WAITSET_EPARSE_ERROR,
                             NULL, &msg);

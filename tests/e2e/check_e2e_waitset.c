@@ -1695,7 +1695,7 @@ START_TEST(all_accounts_after_restart)
   copy_id(seq, sizeof(seq), e2e_expect_accounts(reply, U1));
   wsc_reply_free(reply);
 
-  /* A new server process knows nothing of the old waitset. */
+  /* A new server process has no record of the old waitset. */
   e2e_restart(NULL);
   reply = e2e_call(&fx.ad, ADMIN,
                    "<AdminWaitSetRequest " NS_ADMIN " waitSet=\"%s\" "

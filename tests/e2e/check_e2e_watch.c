@@ -122,8 +122,8 @@ count_occurrences(const char *text, const char *needle)
 }
 
 /*
- * Poll path until it holds needle at least times times, for up to
- * max_ms; the loop runs meanwhile, so an early exit is seen.
+ * Poll the file until needle occurs in it `times` times, for up to
+ * max_ms. The loop runs meanwhile, so an early exit fails the test.
  */
 static void
 wait_for_text(watch_run *run, const char *path, const char *needle,

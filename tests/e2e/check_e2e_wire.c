@@ -556,7 +556,7 @@ END_TEST
 START_TEST(disconnect_while_parked)
 {
   const char *ws = e2e_create(&fx.u1, "m", ADD(U1));
-  e2e_async *gone;
+  e2e_async *abandoned;
   wsc_reply *reply;
   char *body;
   const char *seq;
@@ -565,9 +565,9 @@ START_TEST(disconnect_while_parked)
                            "seq=\"0\" block=\"1\"/>", ws);
   ck_assert_ptr_nonnull(body);
   /* The client gives up after 300 ms and closes its connection. */
-  gone = e2e_call_async(&fx.u1, MAIL, 300, body);
+  abandoned = e2e_call_async(&fx.u1, MAIL, 300, body);
   free(body);
-  reply = e2e_async_join_any(gone, 5000, NULL);
+  reply = e2e_async_join_any(abandoned, 5000, NULL);
   ck_assert_msg(reply->status == 0, "the parked wait answered: %s",
                 reply->raw);
   wsc_reply_free(reply);

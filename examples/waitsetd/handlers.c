@@ -622,6 +622,7 @@ handle_inject_change(soap_request *req)
 {
   const waitset_xml_node *child;
   store_injected *records = NULL;
+  store_injected *grown;
   size_t count = 0;
   store_account *acct;
   int64_t change_id = 0;
@@ -644,12 +645,14 @@ handle_inject_change(soap_request *req)
       return fault_invalid(req, "invalid request: more than %s records",
                            "10000");
     }
-    records = realloc(records, (count + 1) * sizeof(*records));
-    if (records == NULL) {
+    grown = realloc(records, (count + 1) * sizeof(*records));
+    if (grown == NULL) {
+      free(records);
       dispatch_fault(req, "service.FAILURE", "system failure: out of "
                      "memory");
       return 0;
     }
+    records = grown;
     if (read_injected(req, child, &records[count]) != 0) {
       free(records);
       return 0;

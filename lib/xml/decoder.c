@@ -10,8 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <expat.h>
-
 #if defined(__linux__)
 #include <sys/random.h>
 #endif
@@ -713,14 +711,13 @@ configure_parser(waitset_xml_decoder *dec)
   XML_SetParamEntityParsing(dec->parser, XML_PARAM_ENTITY_PARSING_NEVER);
   if (!XML_SetHashSalt(dec->parser, random_salt(dec)))
     return WAITSET_ESTATE;
-#if defined(XML_DTD) && XML_MAJOR_VERSION >= 2                               \
-    && (XML_MAJOR_VERSION > 2 || XML_MINOR_VERSION >= 4)
-  /* No entity is ever expanded because DOCTYPE is rejected; the limits
-   * are a second line of defence. */
-  XML_SetBillionLaughsAttackProtectionMaximumAmplification(dec->parser,
-                                                           10.0f);
-  XML_SetBillionLaughsAttackProtectionActivationThreshold(dec->parser,
-                                                          1024 * 1024);
+#if defined(WSX_HAVE_BILLION_LAUGHS)
+  /* No entity is ever expanded because DOCTYPE is rejected, so these
+   * limits (expat 2.4.0 and later) are a second line of defence. */
+  (void)XML_SetBillionLaughsAttackProtectionMaximumAmplification(dec->parser,
+                                                                 10.0f);
+  (void)XML_SetBillionLaughsAttackProtectionActivationThreshold(dec->parser,
+                                                                1024 * 1024);
 #endif
   return 0;
 }

@@ -3,6 +3,11 @@
 #ifndef WAITSET_XML_DECODER_H
 #define WAITSET_XML_DECODER_H
 
+/* expat declares its billion-laughs limits only under XML_DTD; the build
+ * defines WSX_HAVE_BILLION_LAUGHS when the library provides them. */
+#if defined(WSX_HAVE_BILLION_LAUGHS) && !defined(XML_DTD)
+#define XML_DTD
+#endif
 #include <expat.h>
 
 #include "xml-internal.h"

@@ -773,6 +773,49 @@ START_TEST(decoder_short_options_size)
 }
 END_TEST
 
+static waitset_xml_decoder *reentry_decoder;
+static int reentry_rc;
+static int reentry_calls;
+
+/* An allocator that feeds its own decoder, which must be rejected. */
+static void *
+reentry_malloc(size_t size)
+{
+  if (reentry_decoder != NULL && reentry_calls == 0) {
+    reentry_calls++;
+    reentry_rc = waitset_xml_decoder_feed(reentry_decoder, "<", 1, 0);
+  }
+  return malloc(size);
+}
+
+START_TEST(decoder_feed_from_allocator)
+{
+  waitset_allocator alloc = { WAITSET_ALLOCATOR_VERSION, reentry_malloc,
+                              realloc, free };
+  waitset_xml_options opts;
+  const char *text = "<DestroyWaitSetRequest xmlns=\"urn:zimbraMail\" "
+                     "waitSet=\"W\"/>";
+
+  memset(&opts, 0, sizeof(opts));
+  opts.size = sizeof(opts);
+  opts.allocator = &alloc;
+  reentry_decoder = NULL;
+  reentry_calls = 0;
+  reentry_rc = 0;
+  ck_assert_int_eq(waitset_xml_decoder_new(&reentry_decoder, &opts), 0);
+  ck_assert_int_eq(waitset_xml_decoder_feed(reentry_decoder, text,
+                                            strlen(text), 1),
+                   0);
+  ck_assert_int_eq(reentry_calls, 1);
+  ck_assert_int_eq(reentry_rc, WAITSET_ERECURSIVE);
+  ck_assert_str_eq(
+      waitset_xml_decoder_document(reentry_decoder)->request->waitset_id,
+      "W");
+  waitset_xml_decoder_free(reentry_decoder);
+  reentry_decoder = NULL;
+}
+END_TEST
+
 START_TEST(command_names)
 {
   ck_assert_str_eq(waitset_xml_command_name(WAITSET_XML_CMD_QUERY),
@@ -825,6 +868,7 @@ decode_suite(void)
   tcase_add_test(life, decoder_stop);
   tcase_add_test(life, decoder_bad_arguments);
   tcase_add_test(life, decoder_short_options_size);
+  tcase_add_test(life, decoder_feed_from_allocator);
   tcase_add_test(life, command_names);
   suite_add_tcase(s, life);
   return s;

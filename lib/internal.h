@@ -302,7 +302,7 @@ struct waitset_call {
   uint16_t n_remove_errs;
   uint16_t n_add_errs;
   uint16_t n_update_errs;
-  uint16_t runtime_split; /* runtime errors sent before the add errors */
+  uint32_t runtime_split; /* runtime errors sent before the add errors */
   int16_t fail_status;
   uint8_t state;
   uint8_t op;

@@ -531,6 +531,13 @@ start_lookups(waitset_call *call)
                                         reg_link);
 
     ws_list_remove(&l->reg_link);
+    /* A host that closed the registry from an earlier lookup_account
+     * already completed this call; its other lookups are not sent. */
+    if (call->state != WS_CALL_LOOKUP) {
+      call->lookups_out--;
+      ws_free(&reg->alloc, l);
+      continue;
+    }
     ws_list_push_back(&reg->lookups, &l->reg_link);
     reg->lookups_out++;
     reg->host.lookup_account(reg, l, reg->host.user_data);
@@ -882,7 +889,7 @@ apply_wait(waitset_call *call)
   ws->waiter = call;
   reg->parked++;
   call->state = WS_CALL_WAITING;
-  call->runtime_split = (uint16_t)(ws->sent_errs.count
+  call->runtime_split = (uint32_t)(ws->sent_errs.count
                                    + ws->cur_errs.count);
   ws_touch(reg, ws);
   ws_req_free(call);

@@ -963,7 +963,7 @@ ws_try_send(waitset_registry *reg, ws_waitset *ws)
   if (ack) {
     size_t acked = ws->sent_errs.count;
 
-    call->runtime_split = (uint16_t)(call->runtime_split > acked
+    call->runtime_split = (uint32_t)(call->runtime_split > acked
                                          ? call->runtime_split - acked
                                          : 0);
     clear_sent(reg, ws);

@@ -437,6 +437,11 @@ static const bad_case bad_cases[] = {
                         "waitSet=\"\xc3\x28\"/>"),
     0, WAITSET_EXML_SYNTAX, WAITSET_EPARSE_ERROR, "not well-formed", NULL,
     11 },
+  { "Latin-1 byte under a Latin-1 declaration",
+    "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>"
+    "<QueryWaitSetRequest xmlns=\"urn:zimbraAdmin\" waitSet=\"\xe9\"/>",
+    0, WAITSET_EXML_SYNTAX, WAITSET_EPARSE_ERROR, "not well-formed", NULL,
+    12 },
   { "surrogate in UTF-8", "<a>\xed\xa0\x80</a>", 1, WAITSET_EXML_SYNTAX,
     WAITSET_EPARSE_ERROR, "parse error", NULL, 12 },
   { "unknown element", BODY12("<NoSuchRequest xmlns=\"urn:zimbraMail\"/>"),

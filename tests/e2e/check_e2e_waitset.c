@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "e2e.h"
 
@@ -334,6 +335,50 @@ START_TEST(timeout_echo_seq)
 
   /* The echo is the client's string, verbatim. */
   poll_expect(&fx.u1, ws, "07", NULL, "", "07");
+}
+END_TEST
+
+START_TEST(timeout_race_no_loss)
+{
+  static const long offsets_ms[] = { 950, 1000, 1030 };
+  const char *ws = e2e_create(&fx.u1, "m", ADD(U1));
+  char seq[32] = "0";
+  size_t i;
+
+  /* A change that lands as the wait expires is reported exactly once:
+   * in the timed-out response or in the next one. */
+  for (i = 0; i < sizeof(offsets_ms) / sizeof(offsets_ms[0]); i++) {
+    struct timespec pause = { 0, offsets_ms[i] * 1000000L };
+    e2e_async *waiter;
+    wsc_reply *reply;
+    int reported = 0;
+
+    if (pause.tv_nsec >= 1000000000L) {
+      pause.tv_sec = 1;
+      pause.tv_nsec -= 1000000000L;
+    }
+    waiter = e2e_wait_async(&fx.u1, ws, seq, "block=\"1\" timeout=\"0\"",
+                            NULL);
+    nanosleep(&pause, NULL);
+    e2e_add_msg(&fx.u1, 2);
+    reply = e2e_async_join(waiter, 5000, NULL);
+    ck_assert_msg(reply->fault_code == NULL, "%s", reply->raw);
+    if (e2e_account(reply, U1) != NULL)
+      reported++;
+    copy_id(seq, sizeof(seq), wsc_node_attr(reply->body, "seq"));
+    wsc_reply_free(reply);
+
+    reply = e2e_wait(&fx.u1, ws, seq, NULL, NULL);
+    ck_assert_msg(reply->fault_code == NULL, "%s", reply->raw);
+    if (e2e_account(reply, U1) != NULL)
+      reported++;
+    copy_id(seq, sizeof(seq), wsc_node_attr(reply->body, "seq"));
+    wsc_reply_free(reply);
+
+    ck_assert_msg(reported == 1, "change at %ld ms reported %d times",
+                  offsets_ms[i], reported);
+    poll_expect(&fx.u1, ws, seq, NULL, "", seq);
+  }
 }
 END_TEST
 
@@ -1842,6 +1887,7 @@ e2e_waitset_suite(void)
   tcase_add_test(tc, blocking_pending_data);
   tcase_add_test(tc, timeout_echo_seq);
   tcase_add_test(tc, timeout_clamps);
+  tcase_add_test(tc, timeout_race_no_loss);
   tcase_add_test(tc, nonblocking_delay_roles);
   tcase_add_test(tc, boolean_spellings);
   tcase_add_test(tc, second_wait_cancels_first);

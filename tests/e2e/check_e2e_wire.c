@@ -402,9 +402,14 @@ START_TEST(oversized_body)
   size_t len = count * 48 + 512;
   char *add = malloc(len);
   wsc_reply *reply;
+  static const char huge_header[] =
+      "POST /service/soap HTTP/1.1\r\nHost: x\r\n"
+      "Content-Type: " SOAP12_CT "\r\nContent-Length: 999999999\r\n\r\n";
+  char *response;
   int before;
   size_t used = 0;
   size_t i;
+  int fd;
 
   e2e_restart("--max-request-bytes", "100000", NULL);
   before = count_waitsets();
@@ -421,6 +426,14 @@ START_TEST(oversized_body)
     e2e_expect_fault(reply, "service.INVALID_REQUEST");
   wsc_reply_free(reply);
   ck_assert_int_eq(count_waitsets(), before);
+
+  /* A Content-Length over the limit is rejected before any body. */
+  fd = e2e_raw_connect();
+  e2e_raw_send(fd, huge_header, strlen(huge_header));
+  response = e2e_raw_read(fd, 5000, NULL);
+  close(fd);
+  ck_assert_msg(e2e_raw_status(response) == 413, "got: %.200s", response);
+  free(response);
 }
 END_TEST
 

@@ -442,6 +442,27 @@ START_TEST(all_boolean_spelling_true)
 }
 END_TEST
 
+START_TEST(all_seq_ignores_unsignalled_commits)
+{
+  const char *ws = create_all("c");
+  wt_response *r;
+  long long contact;
+  long long later;
+
+  wt_create_contact(fx, WT_U1, 400);
+  wt_deliver(fx, WT_U2, WT_INBOX, 300); /* not of interest */
+  r = wait_all(ws, "0", NULL);
+  wt_assert_accounts(r, WT_U1);
+  contact = strtoll(r->seq, NULL, 10);
+  wt_create_contact(fx, WT_U3, 401);
+  r = wait_all(ws, r->seq, NULL);
+  wt_assert_accounts(r, WT_U3);
+  later = strtoll(r->seq, NULL, 10);
+  /* The message between the two contacts took one commit number. */
+  ck_assert_int_eq(later, contact + 2);
+}
+END_TEST
+
 static Suite *
 all_accounts_suite(void)
 {
@@ -457,6 +478,7 @@ all_accounts_suite(void)
   tcase_add_test(tc, all_signal_and_same_seq_resend);
   tcase_add_test(tc, all_seq_is_latest_commit);
   tcase_add_test(tc, all_commit_numbers_shared);
+  tcase_add_test(tc, all_seq_ignores_unsignalled_commits);
   tcase_add_test(tc, all_document_and_new_account);
   tcase_add_test(tc, all_uses_def_types);
   tcase_add_test(tc, all_ignores_source_and_expand);

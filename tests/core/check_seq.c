@@ -329,6 +329,20 @@ START_TEST(seq_query_tracks_current_and_cb)
 }
 END_TEST
 
+START_TEST(seq_changeid_zero_when_unavailable)
+{
+  const char *ws = wt_create(fx, U1C, "all", WT_U1, NULL);
+  wt_response *r;
+
+  wt_deliver(fx, WT_U1, WT_INBOX, 300);
+  /* The host no longer has the mailbox when the response is built. */
+  wt_acct(fx, WT_U1)->status = WAITSET_ACCOUNT_MAINTENANCE;
+  r = wt_poll(fx, U1C, ws, "0");
+  wt_assert_seq(r, "2");
+  ck_assert_int_eq(wt_assert_has_account(r, WT_U1)->change_id, 0);
+}
+END_TEST
+
 static Suite *
 seq_suite(void)
 {
@@ -340,6 +354,7 @@ seq_suite(void)
   tcase_add_test(tc, seq_first_poll_echoes_zero);
   tcase_add_test(tc, seq_signal_gives_seq_two);
   tcase_add_test(tc, seq_changeid_read_at_response);
+  tcase_add_test(tc, seq_changeid_zero_when_unavailable);
   tcase_add_test(tc, seq_ack_clears_sent);
   tcase_add_test(tc, seq_stale_seq_resends);
   tcase_add_loop_test(tc, seq_other_integer_not_ack, 0,

@@ -141,10 +141,14 @@ typedef struct ws_rec {
   waitset_item_info item; /* for WS_REC_TAG: id, change, tags = name */
 } ws_rec;
 
+/* Records of one buffer. Past a few records, an open-addressing index
+ * of (kind, folder, item) finds the record a new one merges into. */
 typedef struct ws_rec_buf {
   ws_rec *recs;
+  uint32_t *index; /* record position + 1, 0 for an empty slot */
   uint32_t count;
   uint32_t cap;
+  uint32_t index_cap; /* 0 or a power of two */
 } ws_rec_buf;
 
 typedef struct ws_detail {

@@ -249,9 +249,8 @@ rec_buf_clear(waitset_registry *reg, ws_rec_buf *buf)
   for (i = 0; i < buf->count; i++)
     ws_free(&reg->alloc, (void *)buf->recs[i].item.tags);
   ws_free(&reg->alloc, buf->recs);
-  buf->recs = NULL;
-  buf->count = 0;
-  buf->cap = 0;
+  ws_free(&reg->alloc, buf->index);
+  memset(buf, 0, sizeof(*buf));
 }
 
 void
@@ -340,6 +339,84 @@ rec_same(const ws_rec *a, int kind, int32_t folder, int32_t id)
   return a->kind == kind && a->folder == folder && a->item.id == id;
 }
 
+/* Buffers with fewer records are searched linearly. */
+#define WS_REC_INDEX_MIN 16
+
+static uint32_t
+rec_hash(int kind, int32_t folder, int32_t id)
+{
+  uint32_t h = (uint32_t)id * 0x9e3779b1u;
+
+  h ^= (uint32_t)folder * 0x85ebca6bu + (uint32_t)kind;
+  h ^= h >> 16;
+  h *= 0x7feb352du;
+  h ^= h >> 15;
+  return h;
+}
+
+static ws_rec *
+rec_find(ws_rec_buf *buf, int kind, int32_t folder, int32_t id)
+{
+  uint32_t mask;
+  uint32_t i;
+
+  if (buf->index == NULL) {
+    for (i = 0; i < buf->count; i++) {
+      if (rec_same(&buf->recs[i], kind, folder, id))
+        return &buf->recs[i];
+    }
+    return NULL;
+  }
+  mask = buf->index_cap - 1;
+  for (i = rec_hash(kind, folder, id) & mask; buf->index[i] != 0;
+       i = (i + 1) & mask) {
+    ws_rec *r = &buf->recs[buf->index[i] - 1];
+
+    if (rec_same(r, kind, folder, id))
+      return r;
+  }
+  return NULL;
+}
+
+static void
+rec_index_insert(ws_rec_buf *buf, uint32_t pos)
+{
+  const ws_rec *r = &buf->recs[pos];
+  uint32_t mask = buf->index_cap - 1;
+  uint32_t i;
+
+  for (i = rec_hash(r->kind, r->folder, r->item.id) & mask;
+       buf->index[i] != 0; i = (i + 1) & mask)
+    ;
+  buf->index[i] = pos + 1;
+}
+
+/* Index the record just appended, growing the index to keep its load at
+ * or below 1/2. Without memory for the index, searches stay linear. */
+static void
+rec_index_add(waitset_registry *reg, ws_rec_buf *buf)
+{
+  uint32_t cap;
+  uint32_t i;
+
+  if (buf->count < WS_REC_INDEX_MIN)
+    return;
+  if (buf->index != NULL && buf->count * 2 <= buf->index_cap) {
+    rec_index_insert(buf, buf->count - 1);
+    return;
+  }
+  ws_free(&reg->alloc, buf->index);
+  cap = 64;
+  while (cap < buf->count * 4)
+    cap *= 2;
+  buf->index = ws_calloc(&reg->alloc, cap, sizeof(*buf->index));
+  buf->index_cap = buf->index != NULL ? cap : 0;
+  if (buf->index == NULL)
+    return;
+  for (i = 0; i < buf->count; i++)
+    rec_index_insert(buf, i);
+}
+
 /* Merge one record into a buffer: a record of the same kind, folder and
  * item replaces the older one, and modified records OR their change
  * bits. Returns 1 when the record was merged into an existing one. */
@@ -347,27 +424,19 @@ static int
 rec_buf_merge(waitset_registry *reg, ws_rec_buf *buf, const ws_rec *rec,
               char *tags)
 {
-  uint32_t i;
+  ws_rec *old = rec_find(buf, rec->kind, rec->folder, rec->item.id);
+  int32_t bits;
 
-  for (i = 0; i < buf->count; i++) {
-    ws_rec *old = &buf->recs[i];
-
-    if (!rec_same(old, rec->kind, rec->folder, rec->item.id))
-      continue;
-    if (rec->kind == WS_REC_MODIFIED || rec->kind == WS_REC_TAG) {
-      int32_t bits = old->item.change | rec->item.change;
-
-      ws_free(&reg->alloc, (void *)old->item.tags);
-      *old = *rec;
-      old->item.change = bits;
-    } else {
-      ws_free(&reg->alloc, (void *)old->item.tags);
-      *old = *rec;
-    }
-    old->item.tags = tags;
-    return 1;
-  }
-  return 0;
+  if (old == NULL)
+    return 0;
+  bits = rec->item.change;
+  if (rec->kind == WS_REC_MODIFIED || rec->kind == WS_REC_TAG)
+    bits |= old->item.change;
+  ws_free(&reg->alloc, (void *)old->item.tags);
+  *old = *rec;
+  old->item.change = bits;
+  old->item.tags = tags;
+  return 1;
 }
 
 static int
@@ -386,6 +455,7 @@ rec_buf_append(waitset_registry *reg, ws_rec_buf *buf, const ws_rec *rec,
   buf->recs[buf->count] = *rec;
   buf->recs[buf->count].item.tags = tags;
   buf->count++;
+  rec_index_add(reg, buf);
   return 0;
 }
 
@@ -542,9 +612,8 @@ detail_merge_sent(waitset_registry *reg, ws_entry *e)
   }
   /* The tag strings moved to the sent buffer. */
   ws_free(&reg->alloc, cur->recs);
-  cur->recs = NULL;
-  cur->count = 0;
-  cur->cap = 0;
+  ws_free(&reg->alloc, cur->index);
+  memset(cur, 0, sizeof(*cur));
 }
 
 static int

@@ -556,6 +556,113 @@ START_TEST(names_item_and_account_errors)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Change records                                                      */
+
+typedef struct merge_tally {
+  int done;
+  size_t created;
+  size_t modified;
+  int bits_ok;
+  int lost;
+} merge_tally;
+
+static void
+merge_tally_cb(waitset_registry *reg, const waitset_response *resp,
+               void *user_data)
+{
+  merge_tally *t = user_data;
+  size_t i;
+  size_t j;
+
+  (void)reg;
+  t->done = 1;
+  t->bits_ok = 1;
+  for (i = 0; i < resp->signal_count; i++) {
+    t->lost |= resp->signals[i].detail_lost;
+    for (j = 0; j < resp->signals[i].mods_count; j++) {
+      const waitset_folder_mods *m = &resp->signals[i].mods[j];
+      size_t k;
+
+      t->created += m->created_count;
+      t->modified += m->modified_count;
+      for (k = 0; k < m->modified_count; k++) {
+        if (m->modified[k].change
+            != (WAITSET_CHANGE_FLAGS | WAITSET_CHANGE_TAGS)
+            || m->modified[k].flags != 7)
+          t->bits_ok = 0;
+      }
+    }
+  }
+}
+
+static void
+post_modify(mh_host *h, int32_t item, int32_t change, int32_t flags)
+{
+  static const int32_t inbox = 2;
+  waitset_item_info mod;
+  waitset_change c;
+
+  memset(&mod, 0, sizeof(mod));
+  mod.id = item;
+  mod.type = WAITSET_ITEM_MESSAGE;
+  mod.folder_id = inbox;
+  mod.flags = flags;
+  mod.change = change;
+  memset(&c, 0, sizeof(c));
+  c.size = sizeof(c);
+  c.account_id = MH_A1;
+  c.change_id = ++h->last_change_id[0];
+  c.types = WAITSET_TYPE_MESSAGE;
+  c.folders = &inbox;
+  c.folder_count = 1;
+  c.modified = &mod;
+  c.modified_count = 1;
+  ck_assert_int_eq(waitset_post_change(h->reg, &c), 0);
+}
+
+START_TEST(detail_merge_many_records)
+{
+  mh_host h;
+  waitset_request rq = mh_request(WAITSET_OP_CREATE);
+  waitset_caller c = mh_caller(MH_A1, 0);
+  waitset_account_spec add;
+  merge_tally t;
+  mh_resp r;
+  int i;
+
+  mh_start(&h, NULL);
+  memset(&add, 0, sizeof(add));
+  add.id = MH_A1;
+  rq.def_types = "m";
+  rq.add = &add;
+  rq.add_count = 1;
+  ck_assert_int_eq(mh_exec(&h, MH_A1, &rq, &r, NULL), 0);
+  mh_run_until(&h, &r.done);
+  /* Enough records for the merge index; each item is created, then
+   * modified twice, and the two modifications merge. */
+  for (i = 0; i < 40; i++)
+    ck_assert_int_eq(mh_deliver(&h, MH_A1, 1000 + i), 0);
+  for (i = 0; i < 40; i++)
+    post_modify(&h, 1000 + i, WAITSET_CHANGE_FLAGS, 3);
+  for (i = 0; i < 40; i++)
+    post_modify(&h, 1000 + i, WAITSET_CHANGE_TAGS, 7);
+  rq = mh_request(WAITSET_OP_WAIT);
+  rq.waitset_id = r.waitset_id;
+  rq.seq = "0";
+  rq.expand = "1";
+  memset(&t, 0, sizeof(t));
+  ck_assert_int_eq(waitset_execute(h.reg, &c, &rq, merge_tally_cb, &t,
+                                   NULL), 0);
+  mh_run_until(&h, &t.done);
+  ck_assert_uint_eq(t.created, 40);
+  ck_assert_uint_eq(t.modified, 40);
+  ck_assert_int_eq(t.bits_ok, 1);
+  ck_assert_int_eq(t.lost, 0);
+  mh_finish(&h);
+}
+END_TEST
+
 static Suite *
 lifecycle_suite(void)
 {
@@ -579,6 +686,7 @@ lifecycle_suite(void)
   tcase_add_test(tc, errors_every_code_named);
   tcase_add_test(tc, errors_fault_code_mapping);
   tcase_add_test(tc, names_item_and_account_errors);
+  tcase_add_test(tc, detail_merge_many_records);
   suite_add_tcase(s, tc);
   return s;
 }

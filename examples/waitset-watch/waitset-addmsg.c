@@ -37,7 +37,8 @@ main(int argc, char **argv)
   int rc = 1;
   int i;
 
-  for (i = 1; i < argc; i++) {
+  /* Every option takes a value, so the loop steps over pairs. */
+  for (i = 1; i < argc; i += 2) {
     const char *value = i + 1 < argc ? argv[i + 1] : NULL;
 
     if (strcmp(argv[i], "--help") == 0) {
@@ -64,7 +65,6 @@ main(int argc, char **argv)
               argv[i]);
       return 2;
     }
-    i++;
   }
   if (server == NULL || user == NULL || password == NULL) {
     fprintf(stderr, "waitset-addmsg: --server, --user and --password are "

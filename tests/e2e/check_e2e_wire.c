@@ -466,8 +466,8 @@ START_TEST(malformed_http)
   static const char *const requests[] = {
     "GARBAGE\r\n\r\n",
     "POST /service/soap HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
-    "POST /service/soap HTTP/1.1\r\nContent-Length: 5\r\n"
-    "Content-Length: 7\r\n\r\n<a/>xyz",
+    ("POST /service/soap HTTP/1.1\r\nContent-Length: 5\r\n"
+     "Content-Length: 7\r\n\r\n<a/>xyz"),
   };
   wsc_reply *reply;
   size_t i;

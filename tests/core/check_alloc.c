@@ -212,7 +212,9 @@ wait_step(mh_host *h, const char *id)
   mh_resp r;
 
   ck_assert_ok_or_nomem(mh_deliver(h, MH_A2, 301));
-  ck_assert_ok_or_nomem(waitset_mailbox_deleted(h->reg, MH_A3));
+  ck_assert_ok_or_nomem(waitset_mailbox_unavailable(h->reg, MH_A1));
+  ck_assert_ok_or_nomem(waitset_mailbox_available(h->reg, MH_A1, 90));
+  ck_assert_ok_or_nomem(waitset_mailbox_deleted(h->reg, MH_A2));
   memset(&upd, 0, sizeof(upd));
   upd.id = MH_A1;
   upd.token = "1-2:d3";
@@ -226,6 +228,36 @@ wait_step(mh_host *h, const char *id)
   rq.remove = &rem;
   rq.remove_count = 1;
   run_request(h, MH_A1, 0, &rq, &r);
+}
+
+/* An all-accounts waitset: create, a signal, a poll and a destroy. */
+static void
+all_accounts_step(mh_host *h)
+{
+  waitset_request rq = mh_request(WAITSET_OP_CREATE);
+  mh_resp r;
+  char id[128];
+  char seq[64];
+
+  rq.admin = 1;
+  rq.def_types = "m";
+  rq.all_accounts = "1";
+  if (run_request(h, MH_ADMIN, WAITSET_CALLER_GLOBAL_ADMIN, &rq, &r) != 0)
+    return;
+  snprintf(id, sizeof(id), "%s", r.waitset_id);
+  ck_assert_ok_or_nomem(mh_deliver(h, MH_A3, 302));
+  rq = mh_request(WAITSET_OP_WAIT);
+  rq.admin = 1;
+  rq.waitset_id = id;
+  rq.seq = "0";
+  run_request(h, MH_ADMIN, WAITSET_CALLER_GLOBAL_ADMIN, &rq, &r);
+  snprintf(seq, sizeof(seq), "%s", r.seq);
+  rq.seq = seq;
+  run_request(h, MH_ADMIN, WAITSET_CALLER_GLOBAL_ADMIN, &rq, &r);
+  rq = mh_request(WAITSET_OP_DESTROY);
+  rq.admin = 1;
+  rq.waitset_id = id;
+  run_request(h, MH_ADMIN, WAITSET_CALLER_GLOBAL_ADMIN, &rq, &r);
 }
 
 static void
@@ -301,6 +333,7 @@ run_scenario(size_t fail_at)
     wait_step(&h, id);
     query_and_destroy_step(&h, id);
   }
+  all_accounts_step(&h);
   reached = stats.failed;
   still_usable(&h);
   mh_finish(&h);

@@ -129,13 +129,15 @@ waitset_version_string(void)
 const char *
 waitset_item_type_name(int type)
 {
+  /* Indexed by enum waitset_item_type. */
   static const char *const names[] = {
-      "UNKNOWN",     "FOLDER",       "MESSAGE",
-      "CONTACT",     "APPOINTMENT",  "TASK",
-      "DOCUMENT",    "TAG",          "CONVERSATION",
-      "SEARCHFOLDER", "MOUNTPOINT",  "WIKI",
-      "NOTE",        "CHAT",         "COMMENT",
-      "LINK",        "VIRTUAL_CONVERSATION", "SMARTFOLDER"};
+      "UNKNOWN",      "FOLDER",     "MESSAGE",
+      "CONTACT",      "APPOINTMENT", "TASK",
+      "DOCUMENT",     "TAG",        "CONVERSATION",
+      "SEARCHFOLDER", "MOUNTPOINT", "WIKI",
+      "NOTE",         "CHAT",       "COMMENT",
+      "LINK",         "VIRTUAL_CONVERSATION",
+      "SMARTFOLDER"};
 
   if (type < 0 || (size_t)type >= sizeof(names) / sizeof(names[0]))
     return NULL;

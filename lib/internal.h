@@ -391,7 +391,7 @@ void ws_log(waitset_registry *reg, int level, const char *fmt, ...)
 int ws_in_log_hook(void);
 int64_t ws_wall_ms(void);
 int ws_random_bytes(unsigned char *buf, size_t len);
-void ws_uuid(char out[37]);
+int ws_uuid(char out[37]);
 
 /* registry.c */
 void ws_call_enqueue(waitset_call *call);
@@ -405,8 +405,8 @@ void ws_apply_change(waitset_registry *reg, const waitset_change *change,
 
 /* waitset.c */
 void ws_touch(waitset_registry *reg, ws_waitset *ws);
-ws_waitset *ws_waitset_new(waitset_registry *reg, const char *owner_id,
-                           uint32_t def_types, int all);
+ws_waitset *ws_waitset_new(waitset_registry *reg, uint32_t def_types,
+                           int all);
 int ws_waitset_register(waitset_registry *reg, ws_waitset *ws,
                         const char *owner_id);
 void ws_waitset_destroy(waitset_registry *reg, ws_waitset *ws);

@@ -997,7 +997,7 @@ do_create(waitset_call *call)
   ws_waitset *ws;
   ws_waitset *victim = NULL;
 
-  ws = ws_waitset_new(reg, r->owner, r->def_types, r->all_accounts);
+  ws = ws_waitset_new(reg, r->def_types, r->all_accounts);
   if (ws == NULL || ws_map_reserve(&reg->alloc, &reg->sets) != 0) {
     ws_free(&reg->alloc, ws);
     fault_failure(call);

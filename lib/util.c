@@ -452,7 +452,7 @@ ws_random_bytes(unsigned char *buf, size_t len)
   return 0;
 }
 
-void
+int
 ws_uuid(char out[37])
 {
   static const char hex[] = "0123456789abcdef";
@@ -460,17 +460,10 @@ ws_uuid(char out[37])
   size_t i;
   char *p = out;
 
-  if (ws_random_bytes(b, sizeof(b)) != 0) {
-    /* No kernel randomness: mix the clocks, so ids stay unique even if
-     * they are then guessable. Both sources failing is not expected on
-     * a working system. */
-    uint64_t t = uv_hrtime() ^ ((uint64_t)ws_wall_ms() << 20);
-
-    for (i = 0; i < sizeof(b); i++) {
-      t = t * 6364136223846793005u + 1442695040888963407u;
-      b[i] = (unsigned char)(t >> 56);
-    }
-  }
+  /* Waitset ids must not be guessable, so there is no fallback to a
+   * weaker source. */
+  if (ws_random_bytes(b, sizeof(b)) != 0)
+    return -1;
   b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
   b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
   for (i = 0; i < 16; i++) {
@@ -480,4 +473,5 @@ ws_uuid(char out[37])
     *p++ = hex[b[i] & 15];
   }
   *p = '\0';
+  return 0;
 }

@@ -45,16 +45,18 @@ ws_touch(waitset_registry *reg, ws_waitset *ws)
 }
 
 ws_waitset *
-ws_waitset_new(waitset_registry *reg, const char *owner_id,
-               uint32_t def_types, int all)
+ws_waitset_new(waitset_registry *reg, uint32_t def_types, int all)
 {
   const char *prefix = all ? "AllWaitSet-" : "WaitSet-";
   char uuid[37];
   ws_waitset *ws;
   size_t len;
 
-  (void)owner_id;
-  ws_uuid(uuid);
+  if (ws_uuid(uuid) != 0) {
+    ws_log(reg, WAITSET_LOG_ERROR,
+           "no random bytes from getrandom() or /dev/urandom for an id");
+    return NULL;
+  }
   len = strlen(prefix) + strlen(uuid);
   ws = ws_calloc(&reg->alloc, 1, sizeof(*ws) + len + 1);
   if (ws == NULL)

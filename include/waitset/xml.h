@@ -98,7 +98,7 @@ typedef struct waitset_xml_node {
   const struct waitset_xml_node *next_sibling;
   size_t child_count;
   uint64_t line;   /* position of the start tag, 1-based */
-  uint64_t column; /* 1-based, counted in bytes */
+  uint64_t column; /* 1-based, counted in characters */
 } waitset_xml_node;
 
 /**
@@ -224,7 +224,7 @@ typedef struct waitset_xml_error {
   /* The element or attribute the error is about, or NULL. */
   const char *name;
   uint64_t line;        /* 1-based; 0 when unknown */
-  uint64_t column;      /* 1-based, in bytes; 0 when unknown */
+  uint64_t column;      /* 1-based, in characters; 0 when unknown */
   uint64_t byte_offset; /* from the start of the document */
   /* The SOAP version of the Fault to send: the envelope's when its start tag
    * was read, else WAITSET_XML_SOAP_12. Never WAITSET_XML_SOAP_NONE. */
@@ -273,7 +273,8 @@ WAITSET_API int waitset_xml_decoder_stop(waitset_xml_decoder *dec);
 /**
  * Drop the current document, error and memory, and get ready for the
  * next document with the same options.
- * @return 0, WAITSET_EINVAL or WAITSET_ENOMEM (the decoder then returns
+ * @return 0, WAITSET_EINVAL, WAITSET_ERECURSIVE from inside the
+ *         decoder's allocator, or WAITSET_ENOMEM (the decoder then returns
  *         WAITSET_ENOMEM from every feed until a reset succeeds).
  * @since 1.0
  */
@@ -348,7 +349,7 @@ WAITSET_API void waitset_xml_writer_free(waitset_xml_writer *w);
 
 /**
  * Open <soap:Header>; the next element started goes into it, typically
- * start(w, "context", WAITSET_XML_NS_ZIMBRA). The header holds that one
+ * start(w, "context", WAITSET_XML_NS_ZIMBRA). The header contains that one
  * element: once it is ended, the next element started at the outer
  * level is the body's command element. Only before any body content and
  * with an envelope.

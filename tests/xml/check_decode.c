@@ -367,6 +367,20 @@ START_TEST(decode_generic_command_tree)
 }
 END_TEST
 
+START_TEST(decode_column_counts_characters)
+{
+  waitset_xml_decoder *dec;
+  const waitset_xml_document *doc = decode_ok(
+      "<Echo xmlns=\"urn:test\">\xc3\xa9\xc3\xa9<b/></Echo>", 1, &dec);
+
+  /* "<b/>" follows 27 bytes but 25 characters, because each e-acute is
+   * two bytes and one character, so its column is 26. */
+  ck_assert_uint_eq(doc->command_node->first_child->line, 1);
+  ck_assert_uint_eq(doc->command_node->first_child->column, 26);
+  waitset_xml_decoder_free(dec);
+}
+END_TEST
+
 START_TEST(decode_fault_soap12)
 {
   waitset_xml_decoder *dec;
@@ -857,6 +871,7 @@ decode_suite(void)
   tcase_add_test(tc, decode_unknown_input_ignored);
   tcase_add_test(tc, decode_session_text_id);
   tcase_add_test(tc, decode_generic_command_tree);
+  tcase_add_test(tc, decode_column_counts_characters);
   tcase_add_test(tc, decode_fault_soap12);
   tcase_add_test(tc, decode_fault_soap11);
   suite_add_tcase(s, tc);

@@ -34,6 +34,15 @@ sticky_error(waitset_xml_writer *w, int rc)
   return rc;
 }
 
+/* A response or Fault always goes into the body: close a header that is
+ * open but has no element yet. */
+static void
+leave_header(waitset_xml_writer *w)
+{
+  if (w->phase == WSX_PHASE_HEADER)
+    w->phase = WSX_PHASE_HEADER_DONE;
+}
+
 /* Shorthands that stop at the first failure; each returns rc. */
 #define TRY(expr)                                                             \
   do {                                                                        \
@@ -311,6 +320,7 @@ waitset_xml_writer_response(waitset_xml_writer *w,
     return sticky_error(w, WAITSET_EINVAL);
   if (w->depth != 0 || w->phase == WSX_PHASE_BODY)
     return sticky_error(w, WAITSET_ESTATE);
+  leave_header(w);
   rc = write_response_body(w, resp, name);
   return sticky_error(w, rc);
 }
@@ -396,6 +406,7 @@ waitset_xml_writer_fault(waitset_xml_writer *w, int err, const char *reason,
     return w->error;
   if (w->depth != 0 || w->phase == WSX_PHASE_BODY)
     return sticky_error(w, WAITSET_ESTATE);
+  leave_header(w);
   rc = write_fault_body(w, err, reason, args, nargs);
   return sticky_error(w, rc);
 }

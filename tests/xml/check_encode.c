@@ -412,6 +412,31 @@ START_TEST(encode_bare_fault)
 }
 END_TEST
 
+START_TEST(writer_fault_after_empty_header)
+{
+  waitset_xml_writer *w;
+  waitset_xml_buffer *buf;
+
+  ck_assert_int_eq(waitset_xml_writer_new(&w, NULL, WAITSET_XML_SOAP_11), 0);
+  ck_assert_int_eq(waitset_xml_writer_header(w), 0);
+  ck_assert_int_eq(waitset_xml_writer_fault(w, WAITSET_EAUTH_REQUIRED,
+                                            "no valid authtoken present",
+                                            NULL, 0),
+                   0);
+  ck_assert_int_eq(waitset_xml_writer_finish(w, &buf), 0);
+  ck_assert_str_eq(waitset_xml_buffer_data(buf),
+                   "<soap:Envelope xmlns:soap=\"" S11 "\"><soap:Header>"
+                   "</soap:Header><soap:Body><soap:Fault>"
+                   "<faultcode>soap:Client</faultcode>"
+                   "<faultstring>no valid authtoken present</faultstring>"
+                   "<detail><Error xmlns=\"urn:zimbra\">"
+                   "<Code>service.AUTH_REQUIRED</Code></Error></detail>"
+                   "</soap:Fault>" CLOSE);
+  waitset_xml_buffer_free(buf);
+  waitset_xml_writer_free(w);
+}
+END_TEST
+
 START_TEST(encode_bad_arguments)
 {
   waitset_response resp = response(WAITSET_OP_WAIT, 0);
@@ -791,6 +816,7 @@ encode_suite(void)
                       (int)(sizeof(fault_codes) / sizeof(fault_codes[0])));
   tcase_add_test(faults, encode_response_status_fault);
   tcase_add_test(faults, encode_bare_fault);
+  tcase_add_test(faults, writer_fault_after_empty_header);
   tcase_add_test(faults, encode_bad_arguments);
   suite_add_tcase(s, faults);
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Compare the dynamic symbols that libwaitset-xml exports with the
- * globals of its version script: the two sets must be equal, and every
- * export must carry the script's version node. Reads `nm -D` output
- * through popen(). Usage: check_symbols LIBRARY MAP. Prints TAP.
+ * globals of its version script and with the functions its public header
+ * declares: the three sets must be equal, and every export must carry
+ * the script's version node. Reads `nm -D` output through popen().
+ * Usage: check_symbols LIBRARY MAP HEADER. Prints TAP.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,38 @@ read_map(const char *path, symbol_set *set, char *node, size_t node_cap)
   return 0;
 }
 
+/* Collect every "waitset_xml_NAME(" of the header: the declared
+ * functions. */
+static int
+read_header(const char *path, symbol_set *set)
+{
+  FILE *f = fopen(path, "r");
+  char line[512];
+
+  if (f == NULL)
+    return -1;
+  while (fgets(line, sizeof(line), f) != NULL) {
+    const char *p = line;
+
+    while ((p = strstr(p, "waitset_xml_")) != NULL) {
+      char name[MAX_NAME];
+      size_t len = strspn(p, "abcdefghijklmnopqrstuvwxyz_0123456789");
+
+      if (len < sizeof(name) && p[len] == '(') {
+        memcpy(name, p, len);
+        name[len] = '\0';
+        if (add_name(set, name) != 0) {
+          fclose(f);
+          return -1;
+        }
+      }
+      p += len;
+    }
+  }
+  fclose(f);
+  return 0;
+}
+
 /* Read `nm -D --defined-only` of the library: exported code and data,
  * each with its version node when nm prints one. */
 static int
@@ -130,13 +163,14 @@ main(int argc, char **argv)
   static symbol_set expected;
   static symbol_set actual;
   static symbol_set versioned;
+  static symbol_set declared;
   char node[MAX_NAME];
   size_t i;
   int failed = 0;
   int ok;
 
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s LIBRARY MAP\n", argv[0]);
+  if (argc != 4) {
+    fprintf(stderr, "usage: %s LIBRARY MAP HEADER\n", argv[0]);
     return 2;
   }
   if (read_map(argv[2], &expected, node, sizeof(node)) != 0
@@ -144,11 +178,15 @@ main(int argc, char **argv)
     printf("1..0 # SKIP cannot read the version script %s\n", argv[2]);
     return 1;
   }
+  if (read_header(argv[3], &declared) != 0 || declared.count == 0) {
+    printf("1..0 # SKIP cannot read the header %s\n", argv[3]);
+    return 1;
+  }
   if (read_exports(argv[1], &actual, &versioned, node) != 0) {
     printf("1..0 # SKIP nm -D failed on %s\n", argv[1]);
     return 0;
   }
-  printf("1..3\n");
+  printf("1..4\n");
 
   ok = 1;
   for (i = 0; i < expected.count; i++) {
@@ -180,6 +218,17 @@ main(int argc, char **argv)
   }
   printf("%s 3 - every export carries version node %s\n", ok ? "ok" : "not ok",
          node);
+  failed |= !ok;
+
+  ok = declared.count == expected.count;
+  for (i = 0; i < declared.count; i++) {
+    if (!contains(&expected, declared.names[i])) {
+      printf("# declared but not in the script: %s\n", declared.names[i]);
+      ok = 0;
+    }
+  }
+  printf("%s 4 - the script lists exactly the functions of the header\n",
+         ok ? "ok" : "not ok");
   failed |= !ok;
   return failed ? 1 : 0;
 }

@@ -195,7 +195,9 @@ typedef struct waitset_xml_options {
   const waitset_allocator *allocator;
   uint64_t max_document_bytes; /* bytes fed per document */
   uint32_t max_depth;          /* element nesting, Envelope is 1 */
-  uint32_t max_accounts;       /* <a> per <add>, <update> or <remove> */
+  /* <a> per <add>, <update> or <remove> element, and per kind of list
+   * in total when a command repeats the list element. */
+  uint32_t max_accounts;
   uint64_t max_value_bytes;    /* one attribute value or element text */
   /* 1: decode any command element into a node tree (command
    * WAITSET_XML_CMD_OTHER), so the host can serve its own requests and
@@ -215,10 +217,10 @@ typedef struct waitset_xml_error {
   int code;
   /* The protocol fault the host sends: WAITSET_EPARSE_ERROR,
    * WAITSET_EINVALID_REQUEST, WAITSET_EUNKNOWN_DOCUMENT, or
-   * WAITSET_EFAILURE for WAITSET_ENOMEM and WAITSET_EXML_UNSUPPORTED. */
+   * WAITSET_EFAILURE for WAITSET_ENOMEM and WAITSET_EXML_STOPPED. */
   int fault;
-  /* The fault Reason, e.g. `invalid request: invalid waitSet: "x"
-   * (given as attribute and as element)`. Client values are cut to 128
+  /* The fault Reason, e.g. `invalid request: invalid waitSet: "x" (the
+   * field is given more than once, ...)`. Client values are cut to 128
    * bytes plus "...". */
   const char *message;
   /* The element or attribute the error is about, or NULL. */
@@ -226,8 +228,8 @@ typedef struct waitset_xml_error {
   uint64_t line;        /* 1-based; 0 when unknown */
   uint64_t column;      /* 1-based, in characters; 0 when unknown */
   uint64_t byte_offset; /* from the start of the document */
-  /* The SOAP version of the Fault to send: the envelope's when its start tag
-   * was read, else WAITSET_XML_SOAP_12. Never WAITSET_XML_SOAP_NONE. */
+  /* The SOAP version of the Fault to send: the envelope's when its start
+   * tag was read, else WAITSET_XML_SOAP_12. Never WAITSET_XML_SOAP_NONE. */
   int32_t soap_version;
 } waitset_xml_error;
 

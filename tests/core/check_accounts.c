@@ -24,6 +24,16 @@ teardown(void)
   fx = NULL;
 }
 
+static void
+use_long_timeouts(void)
+{
+  wt_config cfg;
+
+  wt_fixture_free(fx);
+  wt_config_long_timeouts(&cfg);
+  fx = wt_fixture_new(&cfg);
+}
+
 /* The global admin owns the waitsets here, so that it may add any
  * account and its Waits skip the initial delay. */
 #define ADC wt_global_admin(WT_AD)
@@ -679,10 +689,13 @@ END_TEST
 
 START_TEST(accounts_mailbox_deleted_wakes_waiter)
 {
-  const char *ws = wt_create(fx, ADC, "m", WT_U1, NULL);
+  const char *ws;
   wt_request rq;
   wt_response *r;
   uint64_t when;
+
+  use_long_timeouts();
+  ws = wt_create(fx, ADC, "m", WT_U1, NULL);
 
   wt_req_wait(&rq, ws, "0");
   rq.req.block = "1";
@@ -718,9 +731,12 @@ END_TEST
 
 START_TEST(accounts_later_runtime_error_last)
 {
-  const char *ws = wt_create(fx, ADC, "m", WT_U1, WT_U2, NULL);
+  const char *ws;
   wt_request rq;
   wt_response *r;
+
+  use_long_timeouts();
+  ws = wt_create(fx, ADC, "m", WT_U1, WT_U2, NULL);
 
   /* Add errors alone keep the request waiting; a mailbox deletion during
    * the wait ends it, and its error follows the request's own errors. */

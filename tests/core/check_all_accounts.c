@@ -23,6 +23,16 @@ teardown(void)
   fx = NULL;
 }
 
+static void
+use_long_timeouts(void)
+{
+  wt_config cfg;
+
+  wt_fixture_free(fx);
+  wt_config_long_timeouts(&cfg);
+  fx = wt_fixture_new(&cfg);
+}
+
 #define ADC wt_global_admin(WT_AD)
 #define BOGUS_ALL "AllWaitSet-00000000-0000-0000-0000-000000000000"
 
@@ -143,11 +153,14 @@ END_TEST
 
 START_TEST(all_signal_and_same_seq_resend)
 {
-  const char *ws = create_all("all");
+  const char *ws;
   wt_request rq;
   wt_response *waiter;
   wt_response *r;
   char seq[64];
+
+  use_long_timeouts();
+  ws = create_all("all");
 
   wt_req_wait(&rq, ws, "0");
   wt_req_admin(&rq);
@@ -350,10 +363,13 @@ END_TEST
 
 START_TEST(all_destroy_cancels_waiter)
 {
-  const char *ws = create_all("all");
+  const char *ws;
   wt_request rq;
   wt_response *waiter;
   wt_response *r;
+
+  use_long_timeouts();
+  ws = create_all("all");
 
   wt_req_wait(&rq, ws, "0");
   wt_req_admin(&rq);

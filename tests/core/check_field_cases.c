@@ -25,6 +25,16 @@ teardown(void)
   fx = NULL;
 }
 
+static void
+use_long_timeouts(void)
+{
+  wt_config cfg;
+
+  wt_fixture_free(fx);
+  wt_config_long_timeouts(&cfg);
+  fx = wt_fixture_new(&cfg);
+}
+
 #define U1C wt_user(WT_U1)
 #define U2C wt_user(WT_U2)
 #define ADC wt_global_admin(WT_AD)
@@ -128,10 +138,14 @@ END_TEST
 
 START_TEST(field_cancel_cleanup_keeps_new_waiter)
 {
-  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
-  wt_response *w1 = start_blocking(ws, U1C, "0", "300");
+  const char *ws;
+  wt_response *w1;
   wt_response *w2;
   uint64_t posted;
+
+  use_long_timeouts();
+  ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  w1 = start_blocking(ws, U1C, "0", "300");
 
   wt_run_for(fx, 40);
   w2 = start_blocking(ws, U1C, "0", "300");
@@ -150,10 +164,14 @@ END_TEST
 
 START_TEST(field_foreign_destroy_releases_wait)
 {
-  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
-  wt_response *w = start_blocking(ws, U1C, "0", NULL);
+  const char *ws;
+  wt_response *w;
   wt_request rq;
   wt_response *d;
+
+  use_long_timeouts();
+  ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  w = start_blocking(ws, U1C, "0", NULL);
 
   wt_run_for(fx, 40);
   wt_req_destroy(&rq, ws);
@@ -565,6 +583,8 @@ START_TEST(field_per_owner_limit_lru)
   int64_t before[4];
   int i;
 
+  use_long_timeouts();
+
   for (i = 0; i < 5; i++) {
     w[i] = wt_create(fx, U1C, "m", NULL);
     wt_run_for(fx, 3);
@@ -677,10 +697,13 @@ END_TEST
 
 START_TEST(field_required_attributes)
 {
-  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  const char *ws;
   wt_request rq;
   wt_response *waiter;
   wt_response *r;
+
+  use_long_timeouts();
+  ws = wt_create(fx, U1C, "m", WT_U1, NULL);
 
   wt_account_grant(fx, WT_U1, WT_U2);
   wt_req_wait(&rq, NULL, "0");

@@ -129,7 +129,6 @@ START_TEST(interleaving_matches_model)
   wt_fixture_free(fx);
   wt_config_default(&cfg);
   cfg.idle_expiry_ms = 3600000;
-  cfg.watchdog_ms = 50000;
   fx = wt_fixture_new(&cfg);
   wt_account_add(fx, stress_ids[3], "u4@ex.test", WAITSET_ACCOUNT_LOCAL,
                  100);

@@ -24,6 +24,16 @@ teardown(void)
   fx = NULL;
 }
 
+static void
+use_long_timeouts(void)
+{
+  wt_config cfg;
+
+  wt_fixture_free(fx);
+  wt_config_long_timeouts(&cfg);
+  fx = wt_fixture_new(&cfg);
+}
+
 #define U1C wt_user(WT_U1)
 #define U2C wt_user(WT_U2)
 #define ADC wt_global_admin(WT_AD)
@@ -216,6 +226,8 @@ START_TEST(lifecycle_per_owner_lru_eviction)
   int64_t before[6];
   int i;
 
+  use_long_timeouts();
+
   for (i = 0; i < 5; i++) {
     w[i] = wt_create(fx, U1C, "m", WT_U1, NULL);
     wt_run_for(fx, 3);
@@ -224,7 +236,6 @@ START_TEST(lifecycle_per_owner_lru_eviction)
    * W5 and W1, so W2 is the least recently used. */
   wt_req_wait(&rq, w[1], "0");
   rq.req.block = "1";
-  rq.req.timeout = "1";
   parked = wt_exec(fx, U1C, &rq);
   wt_run_for(fx, 3);
   wt_assert_seq(wt_poll(fx, U1C, w[2], "0"), "0");

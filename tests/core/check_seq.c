@@ -21,6 +21,16 @@ teardown(void)
   fx = NULL;
 }
 
+static void
+use_long_timeouts(void)
+{
+  wt_config cfg;
+
+  wt_fixture_free(fx);
+  wt_config_long_timeouts(&cfg);
+  fx = wt_fixture_new(&cfg);
+}
+
 #define U1C wt_user(WT_U1)
 
 static const wt_qwaitset *
@@ -236,12 +246,15 @@ END_TEST
 
 START_TEST(seq_invalid_keeps_waiter)
 {
-  const char *ws = wt_create(fx, U1C, "all", WT_U1, NULL);
+  const char *ws;
   wt_request rq;
   wt_response *waiter;
   wt_response *bad;
   wt_response *r;
   const wt_qwaitset *w;
+
+  use_long_timeouts();
+  ws = wt_create(fx, U1C, "all", WT_U1, NULL);
 
   wt_account_grant(fx, WT_U1, WT_U2);
   wt_req_wait(&rq, ws, "0");

@@ -21,6 +21,16 @@ teardown(void)
   fx = NULL;
 }
 
+static void
+use_long_timeouts(void)
+{
+  wt_config cfg;
+
+  wt_fixture_free(fx);
+  wt_config_long_timeouts(&cfg);
+  fx = wt_fixture_new(&cfg);
+}
+
 #define ADC wt_global_admin(WT_AD)
 
 /* Create a waitset on "m" watching acct with the given token (and types
@@ -269,11 +279,14 @@ static const char *const bad_tokens[] = {
 
 START_TEST(token_malformed_rejected)
 {
-  const char *ws = wt_create(fx, ADC, "m", WT_U1, NULL);
+  const char *ws;
   wt_request rq;
   wt_response *waiter;
   wt_response *r;
   char expected[64];
+
+  use_long_timeouts();
+  ws = wt_create(fx, ADC, "m", WT_U1, NULL);
 
   wt_req_wait(&rq, ws, "0");
   rq.req.block = "1";

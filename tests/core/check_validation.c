@@ -25,6 +25,16 @@ teardown(void)
   fx = NULL;
 }
 
+static void
+use_long_timeouts(void)
+{
+  wt_config cfg;
+
+  wt_fixture_free(fx);
+  wt_config_long_timeouts(&cfg);
+  fx = wt_fixture_new(&cfg);
+}
+
 #define U1C wt_user(WT_U1)
 #define ADC wt_global_admin(WT_AD)
 
@@ -308,9 +318,12 @@ END_TEST
 
 START_TEST(validation_fault_keeps_waiter)
 {
-  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  const char *ws;
   wt_request rq;
   wt_response *waiter;
+
+  use_long_timeouts();
+  ws = wt_create(fx, U1C, "m", WT_U1, NULL);
 
   wt_req_wait(&rq, ws, "0");
   rq.req.block = "1";

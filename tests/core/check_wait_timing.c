@@ -28,6 +28,16 @@ teardown(void)
   fx = NULL;
 }
 
+static void
+use_long_timeouts(void)
+{
+  wt_config cfg;
+
+  wt_fixture_free(fx);
+  wt_config_long_timeouts(&cfg);
+  fx = wt_fixture_new(&cfg);
+}
+
 #define U1C wt_user(WT_U1)
 #define ADC wt_global_admin(WT_AD)
 /* Slack allowed above an expected duration, for slow hosts. */
@@ -75,9 +85,12 @@ assert_duration(const wt_response *r, uint64_t expected)
 
 START_TEST(wait_blocking_data_completes_at_once)
 {
-  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  const char *ws;
   wt_response *r;
   uint64_t posted;
+
+  use_long_timeouts();
+  ws = wt_create(fx, U1C, "m", WT_U1, NULL);
 
   r = start_wait(ws, U1C, "0", "1", NULL, 0);
   wt_run_for(fx, 50); /* past the no-data wait: the request is parked */
@@ -290,10 +303,14 @@ END_TEST
 
 START_TEST(wait_concurrent_cancels_older)
 {
-  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
-  wt_response *r1 = start_wait(ws, U1C, "0", "1", NULL, 0);
+  const char *ws;
+  wt_response *r1;
   wt_response *r2;
   uint64_t posted;
+
+  use_long_timeouts();
+  ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  r1 = start_wait(ws, U1C, "0", "1", NULL, 0);
 
   wt_run_for(fx, 5);
   r2 = start_wait(ws, U1C, "0", "1", NULL, 0);
@@ -314,9 +331,13 @@ END_TEST
 
 START_TEST(wait_nonblocking_cancels_after_delay)
 {
-  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
-  wt_response *r1 = start_wait(ws, U1C, "0", "1", NULL, 0);
+  const char *ws;
+  wt_response *r1;
   wt_response *r2;
+
+  use_long_timeouts();
+  ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  r1 = start_wait(ws, U1C, "0", "1", NULL, 0);
 
   wt_run_for(fx, 5);
   r2 = start_wait(ws, U1C, "0", "0", NULL, 0);
@@ -330,9 +351,13 @@ END_TEST
 
 START_TEST(wait_canceled_consumes_no_data)
 {
-  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
-  wt_response *r1 = start_wait(ws, U1C, "0", "1", NULL, 0);
+  const char *ws;
+  wt_response *r1;
   wt_response *r2;
+
+  use_long_timeouts();
+  ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  r1 = start_wait(ws, U1C, "0", "1", NULL, 0);
 
   wt_run_for(fx, 5);
   r2 = start_wait(ws, U1C, "0", "1", NULL, 0);
@@ -366,10 +391,14 @@ END_TEST
 
 START_TEST(wait_destroy_cancels_waiter)
 {
-  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
-  wt_response *r = start_wait(ws, U1C, "0", "1", NULL, 0);
+  const char *ws;
+  wt_response *r;
   wt_request rq;
   wt_response *d;
+
+  use_long_timeouts();
+  ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  r = start_wait(ws, U1C, "0", "1", NULL, 0);
 
   wt_run_for(fx, 50);
   wt_req_destroy(&rq, ws);
@@ -418,9 +447,13 @@ END_TEST
 
 START_TEST(wait_abandon_leaves_data)
 {
-  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
-  wt_response *r = start_wait(ws, U1C, "0", "1", NULL, 0);
+  const char *ws;
+  wt_response *r;
   wt_response *next;
+
+  use_long_timeouts();
+  ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  r = start_wait(ws, U1C, "0", "1", NULL, 0);
 
   wt_run_for(fx, 50);
   wt_abandon(r);

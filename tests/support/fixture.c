@@ -52,7 +52,7 @@ wt_config_default(wt_config *cfg)
   cfg->max_waitsets_per_owner = -1;
   cfg->max_accounts_per_waitset = -1;
   cfg->max_detail_per_account = -1;
-  cfg->watchdog_ms = 5000;
+  cfg->watchdog_ms = 10000;
 }
 
 void
@@ -61,6 +61,16 @@ wt_config_slow_delays(wt_config *cfg)
   wt_config_default(cfg);
   cfg->initial_delay_ms = 400;
   cfg->coalesce_delay_ms = 400;
+}
+
+void
+wt_config_long_timeouts(wt_config *cfg)
+{
+  wt_config_default(cfg);
+  cfg->timeout_default_ms = 20000;
+  cfg->timeout_max_ms = 30000;
+  cfg->admin_timeout_default_ms = 20000;
+  cfg->admin_timeout_max_ms = 30000;
 }
 
 /* ------------------------------------------------------------------ */
@@ -506,6 +516,17 @@ wt_response_count(wt_fixture *fx)
   return fx->response_count;
 }
 
+/* Restart the watchdog for one run helper, so that it bounds each wait
+ * and not the whole test. */
+static void
+arm_watchdog(wt_fixture *fx, uint64_t extra_ms)
+{
+  fx->watchdog_fired = 0;
+  uv_update_time(&fx->loop);
+  uv_timer_start(&fx->watchdog, on_watchdog, fx->cfg.watchdog_ms + extra_ms,
+                 0);
+}
+
 static void
 check_watchdog(const char *file, int line, wt_fixture *fx, const char *what)
 {
@@ -518,6 +539,7 @@ void
 wt_run_until_done_at(const char *file, int line, wt_fixture *fx,
                      wt_response *r)
 {
+  arm_watchdog(fx, 0);
   while (!r->done) {
     int alive = uv_run(&fx->loop, UV_RUN_ONCE);
 
@@ -531,6 +553,7 @@ wt_run_until_done_at(const char *file, int line, wt_fixture *fx,
 void
 wt_run_until_count_at(const char *file, int line, wt_fixture *fx, size_t n)
 {
+  arm_watchdog(fx, 0);
   while (fx->response_count < n) {
     int alive = uv_run(&fx->loop, UV_RUN_ONCE);
 
@@ -553,7 +576,7 @@ void
 wt_run_for(wt_fixture *fx, uint64_t ms)
 {
   fx->run_timer_fired = 0;
-  uv_update_time(&fx->loop);
+  arm_watchdog(fx, ms);
   uv_timer_start(&fx->run_timer, on_run_timer, ms, 0);
   while (!fx->run_timer_fired) {
     uv_run(&fx->loop, UV_RUN_ONCE);

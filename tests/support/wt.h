@@ -73,13 +73,14 @@ typedef struct wt_config {
   int64_t max_waitsets_per_owner;
   int64_t max_accounts_per_waitset;
   int64_t max_detail_per_account;
-  /* Watchdog: a run helper fails the test after this many ms. */
+  /* Watchdog: a run helper fails the test when one call runs longer
+   * than this many ms (plus the time wt_run_for() was asked for). */
   uint64_t watchdog_ms;
 } wt_config;
 
 /* The default test timing: initial delay 20 ms, no-data wait 30 ms, user
  * timeout 1200/1400/1600 ms and admin timeout 1000/1400/1800 ms
- * (min/default/max), idle expiry 10 s, sweep 10 s, watchdog 5 s. The
+ * (min/default/max), idle expiry 10 s, sweep 10 s, watchdog 10 s. The
  * library rejects timeout bounds below 1 s, so only tests that let a
  * blocking Wait expire take a second or two. Wire timeouts are whole
  * seconds, so a wire value of 2 or more clamps to the maximum. */
@@ -87,6 +88,12 @@ void wt_config_default(wt_config *cfg);
 /* The default timing with a 400 ms initial delay and no-data wait, for
  * tests that check that a response skips them (see WT_AT_ONCE_MS). */
 void wt_config_slow_delays(wt_config *cfg);
+
+/* The default timing with user and admin timeouts of 20 s by default and
+ * 30 s at most. Tests use it when a blocking Wait must stay parked while
+ * slow steps run under valgrind. The registry cancels the Wait at
+ * teardown. */
+void wt_config_long_timeouts(wt_config *cfg);
 
 /* Upper bound of a response "at once": well below the slow delays and
  * every timeout, yet loose enough for valgrind. */

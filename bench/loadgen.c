@@ -16,7 +16,7 @@
  *   loadgen rate WAITSETD BASELINE [--connections C] [--duration S]
  *     Sends non-blocking AdminWaitSetRequests on C keep-alive connections
  *     (one waitset each) for S seconds, then the same requests to the
- *     baseline server, alternating three times; reports requests per
+ *     baseline server, alternating five times; reports requests per
  *     second of both and their ratio.
  *
  * Both raise RLIMIT_NOFILE to its hard limit; the servers inherit it.
@@ -1016,7 +1016,7 @@ compare_double(const void *a, const void *b)
 static int
 run_rate(const char *waitsetd, const char *baseline_path)
 {
-  enum { ROUNDS = 3 };
+  enum { ROUNDS = 5 };
   server ws;
   server base;
   char *accounts;

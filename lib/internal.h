@@ -62,14 +62,14 @@ char *ws_arena_printf(ws_arena *arena, const char *fmt, ...)
 void ws_arena_free(ws_arena *arena);
 
 /* ------------------------------------------------------------------ */
-/* Open-addressing string map. The key of a value is read through the  */
-/* map's key function, so a slot holds only the value and its hash.    */
+/* Open-addressing string map. Values store their own key and hash, read */
+/* through the map's functions, so a slot is one pointer.              */
 
 typedef const char *(*ws_map_key_fn)(const void *value);
+typedef uint32_t (*ws_map_hash_fn)(const void *value);
 
 typedef struct ws_map_slot {
   void *value; /* NULL for an empty slot */
-  uint32_t hash;
 } ws_map_slot;
 
 typedef struct ws_map {
@@ -77,10 +77,11 @@ typedef struct ws_map {
   uint32_t cap; /* 0 or a power of two */
   uint32_t count;
   ws_map_key_fn key;
+  ws_map_hash_fn hash;
 } ws_map;
 
 uint32_t ws_hash(const char *s);
-void ws_map_init(ws_map *map, ws_map_key_fn key);
+void ws_map_init(ws_map *map, ws_map_key_fn key, ws_map_hash_fn hash);
 void *ws_map_get(const ws_map *map, const char *key);
 void *ws_map_get_hashed(const ws_map *map, const char *key, uint32_t hash);
 /* Reserve room for one more value, so a following put cannot fail. */
@@ -119,10 +120,9 @@ struct ws_waitset;
 /* An account id known to the registry-wide index, with the entries of
  * every waitset that watches it. Entries share the interned id. */
 typedef struct ws_acct {
-  ws_list entries;
+  struct ws_entry *entries; /* singly linked through acct_next */
   uint32_t refs;
   uint32_t hash;
-  uint8_t indexed; /* 1 when the node is in the registry index */
   char id[];
 } ws_acct;
 
@@ -161,15 +161,16 @@ typedef struct ws_detail {
 typedef struct ws_entry {
   struct ws_waitset *ws;
   ws_acct *acct;
-  ws_list acct_link;
+  struct ws_entry *acct_next; /* next entry of the same account */
   ws_list cur_link;
   ws_list sent_link;
   ws_detail *detail;
-  int32_t *folders; /* sorted, no duplicates */
+  /* Folder interests: NULL for all folders, else folders[0] is the
+   * count and the sorted folder ids follow. */
+  int32_t *folders;
   int64_t highest;
-  int64_t created_ms;
   ws_token token;
-  uint32_t folder_count;
+  uint32_t created_s; /* listener creation, seconds since the epoch */
   uint32_t session_no;
   uint8_t types;
   uint8_t has_token;
@@ -194,6 +195,7 @@ typedef struct ws_err_list {
 typedef struct ws_owner {
   ws_list waitsets;
   uint32_t count;
+  uint32_t hash;
   char id[];
 } ws_owner;
 
@@ -217,6 +219,7 @@ typedef struct ws_waitset {
   int64_t last_access_wall; /* ms since the epoch */
   uint64_t serial;      /* creation order */
   uint32_t def_types;
+  uint32_t hash;
   uint8_t all;
   char id[];
 } ws_waitset;
@@ -413,7 +416,7 @@ void ws_waitset_destroy(waitset_registry *reg, ws_waitset *ws);
 ws_entry *ws_entry_add(waitset_registry *reg, ws_waitset *ws,
                        const char *id);
 void ws_entry_remove(waitset_registry *reg, ws_entry *e);
-void ws_acct_unref(waitset_registry *reg, ws_acct *acct);
+void ws_acct_unref(waitset_registry *reg, ws_acct *acct, int indexed);
 void ws_entry_token_check(waitset_registry *reg, ws_entry *e,
                           int64_t last_change_id);
 void ws_entry_signal(ws_entry *e);
@@ -435,6 +438,11 @@ const char *ws_waitset_key(const void *value);
 const char *ws_entry_key(const void *value);
 const char *ws_acct_key(const void *value);
 const char *ws_owner_key(const void *value);
+uint32_t ws_waitset_hash(const void *value);
+uint32_t ws_entry_hash(const void *value);
+uint32_t ws_acct_hash(const void *value);
+uint32_t ws_owner_hash(const void *value);
+uint32_t ws_entry_folder_count(const ws_entry *e);
 
 /* options.c */
 int ws_options_check(const int64_t *values);

@@ -303,9 +303,9 @@ waitset_registry_new(waitset_registry **out, struct uv_loop_s *loop,
     reg->log_user_data = opts->log_user_data;
     reg->log_level = opts->log_level;
   }
-  ws_map_init(&reg->index, ws_acct_key);
-  ws_map_init(&reg->sets, ws_waitset_key);
-  ws_map_init(&reg->owners, ws_owner_key);
+  ws_map_init(&reg->index, ws_acct_key, ws_acct_hash);
+  ws_map_init(&reg->sets, ws_waitset_key, ws_waitset_hash);
+  ws_map_init(&reg->owners, ws_owner_key, ws_owner_hash);
   ws_list_init(&reg->waitsets);
   ws_list_init(&reg->all_waitsets);
   ws_list_init(&reg->lookup_calls);
@@ -560,17 +560,15 @@ ws_apply_change(waitset_registry *reg, const waitset_change *c, int *rc)
   }
   acct = ws_map_get(&reg->index, id);
   if (acct != NULL) {
-    ws_list *it;
+    ws_entry *e;
 
     /* The reference keeps the node alive while responses are built. */
     acct->refs++;
-    for (it = acct->entries.next; it != &acct->entries; it = it->next) {
-      ws_entry *e = WS_CONTAINER_OF(it, ws_entry, acct_link);
-
+    for (e = acct->entries; e != NULL; e = e->acct_next) {
       if (ws_signal_entry_change(reg, e, c))
         ws_try_send(reg, e->ws);
     }
-    ws_acct_unref(reg, acct);
+    ws_acct_unref(reg, acct, 1);
   }
   if (!ws_list_empty(&reg->all_waitsets))
     *rc = signal_all_accounts(reg, id, c, commit);
@@ -812,7 +810,7 @@ mailbox_event(waitset_registry *reg, const char *account_id, int event,
   char buf[128];
   char *id;
   ws_acct *acct;
-  ws_list *it;
+  ws_entry *e;
   int rc = 0;
 
   if (reg == NULL || account_id == NULL)
@@ -830,15 +828,15 @@ mailbox_event(waitset_registry *reg, const char *account_id, int event,
   if (acct == NULL)
     return 0;
   acct->refs++;
-  it = acct->entries.next;
-  while (it != &acct->entries) {
-    ws_entry *e = WS_CONTAINER_OF(it, ws_entry, acct_link);
+  e = acct->entries;
+  while (e != NULL) {
+    ws_entry *next = e->acct_next;
 
-    it = it->next;
     if (mailbox_entry_event(reg, e, event, last_change_id) != 0)
       rc = WAITSET_ENOMEM;
+    e = next;
   }
-  ws_acct_unref(reg, acct);
+  ws_acct_unref(reg, acct, 1);
   return rc;
 }
 

@@ -693,11 +693,14 @@ prepare_apply(waitset_call *call)
 
     if (s->folder_count == 0)
       continue;
+    /* The entry's array starts with its count. */
     s->folders_copy = ws_malloc(&reg->alloc,
-                                s->folder_count * sizeof(int32_t));
+                                (s->folder_count + 1) * sizeof(int32_t));
     if (s->folders_copy == NULL)
       return WAITSET_ENOMEM;
-    memcpy(s->folders_copy, s->folders, s->folder_count * sizeof(int32_t));
+    s->folders_copy[0] = (int32_t)s->folder_count;
+    memcpy(s->folders_copy + 1, s->folders,
+           s->folder_count * sizeof(int32_t));
   }
   return 0;
 }
@@ -729,7 +732,6 @@ set_entry_settings(ws_waitset *ws, ws_entry *e, ws_spec *s,
   e->token = s->token;
   ws_free(&reg->alloc, e->folders);
   e->folders = s->folders_copy;
-  e->folder_count = s->folder_count;
   s->folders_copy = NULL;
 }
 

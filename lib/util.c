@@ -237,12 +237,13 @@ ws_hash(const char *s)
 }
 
 void
-ws_map_init(ws_map *map, ws_map_key_fn key)
+ws_map_init(ws_map *map, ws_map_key_fn key, ws_map_hash_fn hash)
 {
   map->slots = NULL;
   map->cap = 0;
   map->count = 0;
   map->key = key;
+  map->hash = hash;
 }
 
 void *
@@ -259,7 +260,8 @@ ws_map_get_hashed(const ws_map *map, const char *key, uint32_t hash)
 
     if (slot->value == NULL)
       return NULL;
-    if (slot->hash == hash && strcmp(map->key(slot->value), key) == 0)
+    if (map->hash(slot->value) == hash
+        && strcmp(map->key(slot->value), key) == 0)
       return slot->value;
   }
 }
@@ -282,7 +284,6 @@ map_insert_slot(ws_map_slot *slots, uint32_t cap, void *value,
   for (i = hash & mask; slots[i].value != NULL; i = (i + 1) & mask)
     ;
   slots[i].value = value;
-  slots[i].hash = hash;
 }
 
 int
@@ -303,7 +304,8 @@ ws_map_reserve(const waitset_allocator *a, ws_map *map)
     return WAITSET_ENOMEM;
   for (i = 0; i < map->cap; i++) {
     if (map->slots[i].value != NULL)
-      map_insert_slot(slots, cap, map->slots[i].value, map->slots[i].hash);
+      map_insert_slot(slots, cap, map->slots[i].value,
+                      map->hash(map->slots[i].value));
   }
   ws_free(a, map->slots);
   map->slots = slots;
@@ -318,7 +320,7 @@ ws_map_put(const waitset_allocator *a, ws_map *map, void *value)
 
   if (rc != 0)
     return rc;
-  map_insert_slot(map->slots, map->cap, value, ws_hash(map->key(value)));
+  map_insert_slot(map->slots, map->cap, value, map->hash(value));
   map->count++;
   return 0;
 }
@@ -339,7 +341,7 @@ ws_map_del(ws_map *map, const char *key)
   for (i = hash & mask;; i = (i + 1) & mask) {
     if (map->slots[i].value == NULL)
       return NULL;
-    if (map->slots[i].hash == hash
+    if (map->hash(map->slots[i].value) == hash
         && strcmp(map->key(map->slots[i].value), key) == 0)
       break;
   }
@@ -349,7 +351,7 @@ ws_map_del(ws_map *map, const char *key)
 
   /* Shift later members of the probe run back into the hole. */
   for (j = (i + 1) & mask; map->slots[j].value != NULL; j = (j + 1) & mask) {
-    uint32_t home = map->slots[j].hash & mask;
+    uint32_t home = map->hash(map->slots[j].value) & mask;
     int movable;
 
     if (i <= j)

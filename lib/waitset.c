@@ -33,6 +33,36 @@ ws_owner_key(const void *value)
   return ((const ws_owner *)value)->id;
 }
 
+uint32_t
+ws_waitset_hash(const void *value)
+{
+  return ((const ws_waitset *)value)->hash;
+}
+
+uint32_t
+ws_entry_hash(const void *value)
+{
+  return ((const ws_entry *)value)->acct->hash;
+}
+
+uint32_t
+ws_acct_hash(const void *value)
+{
+  return ((const ws_acct *)value)->hash;
+}
+
+uint32_t
+ws_owner_hash(const void *value)
+{
+  return ((const ws_owner *)value)->hash;
+}
+
+uint32_t
+ws_entry_folder_count(const ws_entry *e)
+{
+  return e->folders != NULL ? (uint32_t)e->folders[0] : 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Waitset objects                                                     */
 
@@ -62,7 +92,8 @@ ws_waitset_new(waitset_registry *reg, uint32_t def_types, int all)
   if (ws == NULL)
     return NULL;
   snprintf(ws->id, len + 1, "%s%s", prefix, uuid);
-  ws_map_init(&ws->entries, ws_entry_key);
+  ws->hash = ws_hash(ws->id);
+  ws_map_init(&ws->entries, ws_entry_key, ws_entry_hash);
   ws_list_init(&ws->cur);
   ws_list_init(&ws->sent);
   ws_list_init(&ws->delayed);
@@ -96,6 +127,7 @@ ws_waitset_register(waitset_registry *reg, ws_waitset *ws,
     memcpy(owner->id, owner_id, len + 1);
     ws_list_init(&owner->waitsets);
     owner->count = 0;
+    owner->hash = ws_hash(owner->id);
     ws_map_put(&reg->alloc, &reg->owners, owner);
   }
   ws_map_put(&reg->alloc, &reg->sets, ws);
@@ -182,19 +214,20 @@ acct_new(waitset_registry *reg, const char *id, uint32_t hash)
   if (acct == NULL)
     return NULL;
   memcpy(acct->id, id, len + 1);
-  ws_list_init(&acct->entries);
+  acct->entries = NULL;
   acct->refs = 0;
   acct->hash = hash;
-  acct->indexed = 0;
   return acct;
 }
 
+/* Drop a reference; indexed is 1 for nodes in the registry index, that
+ * is every node except those of all-accounts entries. */
 void
-ws_acct_unref(waitset_registry *reg, ws_acct *acct)
+ws_acct_unref(waitset_registry *reg, ws_acct *acct, int indexed)
 {
   if (--acct->refs > 0)
     return;
-  if (acct->indexed)
+  if (indexed)
     ws_map_del(&reg->index, acct->id);
   ws_free(&reg->alloc, acct);
 }
@@ -219,22 +252,21 @@ ws_entry_add(waitset_registry *reg, ws_waitset *ws, const char *id)
     acct = acct_new(reg, id, hash);
     if (acct == NULL)
       goto fail;
-    if (!ws->all) {
-      if (ws_map_put(&reg->alloc, &reg->index, acct) != 0) {
-        ws_free(&reg->alloc, acct);
-        goto fail;
-      }
-      acct->indexed = 1;
+    if (!ws->all && ws_map_put(&reg->alloc, &reg->index, acct) != 0) {
+      ws_free(&reg->alloc, acct);
+      goto fail;
     }
   }
   acct->refs++;
   e->ws = ws;
   e->acct = acct;
   e->types = (uint8_t)ws->def_types;
-  e->created_ms = ws_wall_ms();
+  e->created_s = (uint32_t)(ws_wall_ms() / 1000);
   e->session_no = ++reg->session_serial;
-  if (!ws->all)
-    ws_list_push_back(&acct->entries, &e->acct_link);
+  if (!ws->all) {
+    e->acct_next = acct->entries;
+    acct->entries = e;
+  }
   ws_map_put(&reg->alloc, &ws->entries, e);
   return e;
 
@@ -287,11 +319,16 @@ entry_free(waitset_registry *reg, ws_entry *e, int unmap)
   ws_list_remove(&e->sent_link);
   if (unmap)
     ws_map_del(&e->ws->entries, e->acct->id);
-  if (!e->ws->all)
-    ws_list_remove(&e->acct_link);
+  if (!e->ws->all) {
+    ws_entry **link = &e->acct->entries;
+
+    while (*link != e)
+      link = &(*link)->acct_next;
+    *link = e->acct_next;
+  }
   ws_detail_free(reg, e);
   ws_free(&reg->alloc, e->folders);
-  ws_acct_unref(reg, e->acct);
+  ws_acct_unref(reg, e->acct, !e->ws->all);
   ws_free(&reg->alloc, e);
 }
 
@@ -623,16 +660,18 @@ folders_intersect(const ws_entry *e, const waitset_change *c)
 {
   size_t i;
 
+  const int32_t *folders = e->folders + 1;
+
   for (i = 0; i < c->folder_count; i++) {
     uint32_t lo = 0;
-    uint32_t hi = e->folder_count;
+    uint32_t hi = ws_entry_folder_count(e);
 
     while (lo < hi) {
       uint32_t mid = lo + (hi - lo) / 2;
 
-      if (e->folders[mid] == c->folders[i])
+      if (folders[mid] == c->folders[i])
         return 1;
-      if (e->folders[mid] < c->folders[i])
+      if (folders[mid] < c->folders[i])
         lo = mid + 1;
       else
         hi = mid;
@@ -646,10 +685,12 @@ folder_wanted(const ws_entry *e, int32_t folder)
 {
   uint32_t i;
 
-  if (e->folder_count == 0)
+  uint32_t n = ws_entry_folder_count(e);
+
+  if (n == 0)
     return 1;
-  for (i = 0; i < e->folder_count; i++) {
-    if (e->folders[i] == folder)
+  for (i = 0; i < n; i++) {
+    if (e->folders[i + 1] == folder)
       return 1;
   }
   return 0;
@@ -669,7 +710,7 @@ ws_signal_entry_change(waitset_registry *reg, ws_entry *e,
     return 0;
   if ((c->types & e->types) == 0)
     return 0;
-  if (e->folder_count > 0 && !folders_intersect(e, c))
+  if (e->folders != NULL && !folders_intersect(e, c))
     return 0;
   if (c->source_waitset_id != NULL
       && strcmp(c->source_waitset_id, e->ws->id) == 0)
@@ -1094,14 +1135,16 @@ arena_folders(ws_arena *arena, const ws_entry *e)
   char *p;
   uint32_t i;
 
-  if (e->folder_count == 0)
+  uint32_t n = ws_entry_folder_count(e);
+
+  if (n == 0)
     return NULL;
-  out = ws_arena_alloc(arena, (size_t)e->folder_count * 12 + 1);
+  out = ws_arena_alloc(arena, (size_t)n * 12 + 1);
   if (out == NULL)
     return NULL;
   p = out;
-  for (i = 0; i < e->folder_count; i++)
-    p += sprintf(p, i == 0 ? "%d" : ",%d", (int)e->folders[i]);
+  for (i = 0; i < n; i++)
+    p += sprintf(p, i == 0 ? "%d" : ",%d", (int)e->folders[i + 1]);
   return out;
 }
 
@@ -1135,11 +1178,11 @@ fill_session(waitset_registry *reg, ws_arena *arena, const ws_entry *e,
   s->interest_mask = arena_types(arena, e->types, 1);
   s->highest_change_id = e->highest;
   s->last_access_ms = e->ws->last_access_wall;
-  s->creation_ms = e->created_ms;
+  s->creation_ms = (int64_t)e->created_s * 1000;
   s->session_id = ws_arena_printf(arena, "%u", (unsigned)e->session_no);
   s->folder_interests = arena_folders(arena, e);
   if (s->interest_mask == NULL || s->session_id == NULL
-      || (e->folder_count > 0 && s->folder_interests == NULL))
+      || (e->folders != NULL && s->folder_interests == NULL))
     return WAITSET_ENOMEM;
   return 0;
 }

@@ -872,7 +872,6 @@ apply_wait(waitset_call *call)
 {
   waitset_registry *reg = call->reg;
   ws_waitset *ws = call->ws;
-  ws_req *r = call->req;
   char *cb_seq;
 
   if (!ws->all)
@@ -895,7 +894,6 @@ apply_wait(waitset_call *call)
                                    + ws->cur_errs.count);
   ws_touch(reg, ws);
   ws_req_free(call);
-  (void)r;
   ws_try_send(reg, ws);
   if (call->state != WS_CALL_WAITING)
     return;
@@ -1178,7 +1176,7 @@ waitset_execute(waitset_registry *reg, const waitset_caller *caller,
                 void *user_data, waitset_call **out)
 {
   waitset_request in;
-  waitset_caller who;
+  waitset_caller caller_in;
   waitset_call *call;
   int rc;
 
@@ -1188,7 +1186,7 @@ waitset_execute(waitset_registry *reg, const waitset_caller *caller,
     return WAITSET_ERECURSIVE;
   if (reg->closing)
     return WAITSET_ECLOSING;
-  rc = caller_copy(&who, caller);
+  rc = caller_copy(&caller_in, caller);
   if (rc == 0)
     rc = request_copy(&in, req);
   if (rc != 0)
@@ -1200,7 +1198,7 @@ waitset_execute(waitset_registry *reg, const waitset_caller *caller,
     reg->calls_live--;
     return WAITSET_ENOMEM;
   }
-  rc = validate(call, call->req, &who, &in);
+  rc = validate(call, call->req, &caller_in, &in);
   if (rc == CHECK_OK && in.op == WAITSET_OP_WAIT) {
     call->seq = ws_strdup(&reg->alloc, call->req->seq);
     if (call->seq == NULL)

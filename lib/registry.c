@@ -362,9 +362,6 @@ ws_registry_maybe_finish(waitset_registry *reg)
   if (!ws_list_empty(&reg->done) || reg->lookups_out > 0)
     return;
   reg->handles_closing = 1;
-  uv_mutex_lock(&reg->queue_lock);
-  reg->async_open = 0;
-  uv_mutex_unlock(&reg->queue_lock);
   uv_timer_stop(&reg->timer);
   uv_timer_stop(&reg->sweep);
   uv_idle_stop(&reg->idle);
@@ -407,6 +404,9 @@ waitset_registry_close(waitset_registry *reg, waitset_close_cb close_cb,
   reg->closing = 1;
   reg->close_cb = close_cb;
   reg->close_user_data = user_data;
+  uv_mutex_lock(&reg->queue_lock);
+  reg->async_open = 0;
+  uv_mutex_unlock(&reg->queue_lock);
   uv_timer_stop(&reg->sweep);
   ws_call_cancel_all(reg);
   while (!ws_list_empty(&reg->waitsets)) {

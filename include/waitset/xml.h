@@ -217,7 +217,10 @@ typedef struct waitset_xml_error {
   int code;
   /* The protocol fault the host sends: WAITSET_EPARSE_ERROR,
    * WAITSET_EINVALID_REQUEST, WAITSET_EUNKNOWN_DOCUMENT, or
-   * WAITSET_EFAILURE for WAITSET_ENOMEM and WAITSET_EXML_STOPPED. */
+   * WAITSET_EFAILURE for WAITSET_ENOMEM and WAITSET_EXML_STOPPED. Send
+   * this rather than waitset_fault_code(code), because one code can need
+   * different faults: an empty Body and a missing Body are both
+   * WAITSET_EXML_SCHEMA, but service.PARSE_ERROR and INVALID_REQUEST. */
   int fault;
   /* The fault Reason, e.g. `invalid request: invalid waitSet: "x" (the
    * field is given more than once, ...)`. Client values are cut to 128

@@ -28,6 +28,14 @@ static const char bad_doc[] =
     BODY11("<WaitSetRequest xmlns=\"urn:zimbraMail\" waitSet=\"W\">"
            "<waitSet>X</waitSet></WaitSetRequest>");
 
+static const char fault_doc[] =
+    BODY12("<soap:Fault><soap:Code><soap:Value>soap:Sender</soap:Value>"
+           "</soap:Code><soap:Reason><soap:Text>No such waitset: W"
+           "</soap:Text></soap:Reason><soap:Detail>"
+           "<Error xmlns=\"urn:zimbra\"><Code>admin.NO_SUCH_WAITSET</Code>"
+           "<a n=\"id\" t=\"STR\">W</a><a n=\"x\" t=\"NUM\">1</a></Error>"
+           "</soap:Detail></soap:Fault>");
+
 /* Decode `text` in chunks with the Nth allocation failing. Returns 1
  * when the run succeeded without reaching the failing allocation. */
 static int
@@ -103,6 +111,12 @@ END_TEST
 START_TEST(alloc_fail_decode_error)
 {
   decode_every_failure(bad_doc, 5, WAITSET_EXML_SCHEMA);
+}
+END_TEST
+
+START_TEST(alloc_fail_decode_fault)
+{
+  decode_every_failure(fault_doc, 7, 0);
 }
 END_TEST
 
@@ -232,6 +246,7 @@ alloc_suite(void)
   tcase_add_test(tc, alloc_fail_decode_whole);
   tcase_add_test(tc, alloc_fail_decode_chunked);
   tcase_add_test(tc, alloc_fail_decode_error);
+  tcase_add_test(tc, alloc_fail_decode_fault);
   tcase_add_test(tc, alloc_fail_decoder_reset);
   tcase_add_test(tc, alloc_fail_encode);
   suite_add_tcase(s, tc);

@@ -210,6 +210,87 @@ writable(const waitset_xml_node *node)
   return 1;
 }
 
+/* Encode a response built from a decoded waitset request, with the
+ * request's strings as ids, decode it and compare. */
+static void
+roundtrip_response(const waitset_request *req)
+{
+  waitset_account_error errors[8];
+  waitset_signal signals[8];
+  waitset_item_info item;
+  waitset_folder_mods mods;
+  waitset_response resp;
+  waitset_xml_buffer *buf = NULL;
+  waitset_xml_decoder *dec;
+  waitset_xml_options opts;
+  const waitset_xml_node *cmd;
+  const waitset_xml_node *child;
+  size_t count = req->add_count < 8 ? req->add_count : 8;
+  size_t i;
+
+  memset(&resp, 0, sizeof(resp));
+  memset(&item, 0, sizeof(item));
+  memset(&mods, 0, sizeof(mods));
+  memset(signals, 0, sizeof(signals));
+  resp.size = sizeof(resp);
+  resp.op = req->op;
+  resp.admin = req->admin;
+  resp.waitset_id = req->waitset_id != NULL ? req->waitset_id : "";
+  resp.def_types = req->def_types;
+  resp.seq = req->seq;
+  item.id = 1;
+  item.type = WAITSET_ITEM_MESSAGE;
+  item.tags = req->def_types;
+  mods.created = &item;
+  mods.created_count = 1;
+  for (i = 0; i < count; i++) {
+    const char *id = req->add[i].id != NULL ? req->add[i].id : "";
+
+    errors[i].account_id = id;
+    errors[i].code = (int32_t)(i % 8) + 1;
+    signals[i].account_id = id;
+    signals[i].change_id = (int64_t)i;
+    signals[i].mods = &mods;
+    signals[i].mods_count = 1;
+  }
+  resp.errors = errors;
+  resp.error_count = count;
+  resp.signals = signals;
+  resp.signal_count = req->op == WAITSET_OP_WAIT ? count : 0;
+  if (req->op == WAITSET_OP_QUERY)
+    return;
+  if (waitset_xml_encode_response(NULL, 12, &resp, &buf) != 0)
+    abort();
+
+  memset(&opts, 0, sizeof(opts));
+  opts.size = sizeof(opts);
+  opts.accept_other_commands = 1;
+  if (waitset_xml_decoder_new(&dec, &opts) != 0)
+    abort();
+  if (waitset_xml_decoder_feed(dec, waitset_xml_buffer_data(buf),
+                               waitset_xml_buffer_length(buf), 1)
+      != 0)
+    abort();
+  cmd = waitset_xml_decoder_document(dec)->command_node;
+  if (strcmp(cmd->name, waitset_xml_response_name(req->op, req->admin)) != 0
+      || strcmp(waitset_xml_node_attr(cmd, "waitSet"), resp.waitset_id) != 0)
+    abort();
+  if (req->op != WAITSET_OP_DESTROY) {
+    child = waitset_xml_node_child(cmd, NULL, "error");
+    for (i = 0; i < count; i++) {
+      if (child == NULL
+          || strcmp(waitset_xml_node_attr(child, "id"), errors[i].account_id)
+                 != 0)
+        abort();
+      child = waitset_xml_node_child(cmd, child, "error");
+    }
+    if (child != NULL)
+      abort();
+  }
+  waitset_xml_decoder_free(dec);
+  waitset_xml_buffer_free(buf);
+}
+
 void
 fuzz_roundtrip(const uint8_t *data, size_t size)
 {
@@ -245,6 +326,8 @@ fuzz_roundtrip(const uint8_t *data, size_t size)
       abort();
   } else {
     doc = waitset_xml_decoder_document(first);
+    if (doc->request != NULL)
+      roundtrip_response(doc->request);
     if (writable(doc->command_node)) {
       if (waitset_xml_writer_new(&w, NULL, doc->soap_version == 11 ? 11 : 12)
           != 0)

@@ -81,6 +81,7 @@ typedef struct ws_map {
 } ws_map;
 
 uint32_t ws_hash(const char *s);
+uint32_t ws_hash_lower(const char *s, size_t *len, int *upper);
 void ws_map_init(ws_map *map, ws_map_key_fn key, ws_map_hash_fn hash);
 void *ws_map_get(const ws_map *map, const char *key);
 void *ws_map_get_hashed(const ws_map *map, const char *key, uint32_t hash);
@@ -165,13 +166,17 @@ typedef struct ws_entry {
   ws_list cur_link;
   ws_list sent_link;
   ws_detail *detail;
-  /* Folder interests: NULL for all folders, else folders[0] is the
-   * count and the sorted folder ids follow. */
-  int32_t *folders;
+  /* Folder interests, sorted: up to two ids inline, more in an array
+   * whose first element is the count (folder_mode says which). */
+  union {
+    int32_t *array;
+    int32_t inline_ids[2];
+  } folders;
   int64_t highest;
   ws_token token;
   uint32_t created_s; /* listener creation, seconds since the epoch */
   uint32_t session_no;
+  uint8_t folder_mode; /* inline count 0 to 2, or WS_FOLDERS_ARRAY */
   uint8_t types;
   uint8_t has_token;
   uint8_t attached;
@@ -417,9 +422,10 @@ ws_entry *ws_entry_add(waitset_registry *reg, ws_waitset *ws,
                        const char *id);
 void ws_entry_remove(waitset_registry *reg, ws_entry *e);
 void ws_acct_unref(waitset_registry *reg, ws_acct *acct, int indexed);
+ws_acct *ws_index_get(const ws_map *index, const char *id, uint32_t hash);
 void ws_entry_token_check(waitset_registry *reg, ws_entry *e,
                           int64_t last_change_id);
-void ws_entry_signal(ws_entry *e);
+int ws_entry_signal(ws_entry *e);
 int ws_signal_entry_change(waitset_registry *reg, ws_entry *e,
                            const waitset_change *c);
 int ws_queue_runtime_error(waitset_registry *reg, ws_waitset *ws,
@@ -442,7 +448,11 @@ uint32_t ws_waitset_hash(const void *value);
 uint32_t ws_entry_hash(const void *value);
 uint32_t ws_acct_hash(const void *value);
 uint32_t ws_owner_hash(const void *value);
+#define WS_FOLDERS_ARRAY 0xff
 uint32_t ws_entry_folder_count(const ws_entry *e);
+const int32_t *ws_entry_folders(const ws_entry *e);
+void ws_entry_set_folders(waitset_registry *reg, ws_entry *e,
+                          int32_t *array);
 
 /* options.c */
 int ws_options_check(const int64_t *values);

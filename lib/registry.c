@@ -472,36 +472,52 @@ sweep_cb(uv_timer_t *timer)
 /* ------------------------------------------------------------------ */
 /* Changes                                                             */
 
-/* Copy a change struct of any known size into a full one. */
-static int
-change_copy(waitset_change *dst, const waitset_change *src)
+/* Validate a change struct of any known size. A full-size struct is
+ * used in place; a shorter one is copied into tmp with the missing
+ * fields zeroed. Returns the struct to read, or NULL with *rc set. */
+static const waitset_change *
+change_view(const waitset_change *src, waitset_change *tmp, int *rc)
 {
   size_t need = offsetof(waitset_change, modified_tag_count)
                 + sizeof(src->modified_tag_count);
+  const waitset_change *c = src;
 
+  *rc = WAITSET_EVERSION;
   if (src->size < need || src->size > sizeof(*src))
-    return WAITSET_EVERSION;
-  memset(dst, 0, sizeof(*dst));
-  memcpy(dst, src, src->size);
-  if (dst->account_id == NULL || dst->account_id[0] == '\0')
-    return WAITSET_EINVAL;
-  if ((dst->folder_count > 0 && dst->folders == NULL)
-      || (dst->created_count > 0 && dst->created == NULL)
-      || (dst->modified_count > 0 && dst->modified == NULL)
-      || (dst->deleted_count > 0 && dst->deleted == NULL)
-      || (dst->modified_tag_count > 0 && dst->modified_tags == NULL))
-    return WAITSET_EINVAL;
-  return 0;
+    return NULL;
+  if (src->size < sizeof(*src)) {
+    memset(tmp, 0, sizeof(*tmp));
+    memcpy(tmp, src, src->size);
+    c = tmp;
+  }
+  *rc = WAITSET_EINVAL;
+  if (c->account_id == NULL || c->account_id[0] == '\0')
+    return NULL;
+  if ((c->folder_count > 0 && c->folders == NULL)
+      || (c->created_count > 0 && c->created == NULL)
+      || (c->modified_count > 0 && c->modified == NULL)
+      || (c->deleted_count > 0 && c->deleted == NULL)
+      || (c->modified_tag_count > 0 && c->modified_tags == NULL))
+    return NULL;
+  *rc = 0;
+  return c;
 }
 
-/* Lowercase an account id into buf, or into an allocation when it does
- * not fit; returns NULL when that allocation fails. */
+/* Return the lowercase form of an account id and its hash: id itself
+ * when it has no upper-case letter, else a copy in buf, or in an
+ * allocation when it does not fit. Returns NULL when that allocation
+ * fails. */
 static char *
-lower_id(waitset_registry *reg, const char *id, char *buf, size_t size)
+lower_id(waitset_registry *reg, const char *id, char *buf, size_t size,
+         uint32_t *hash)
 {
-  size_t len = strlen(id);
+  size_t len;
+  int upper;
   char *p = buf;
 
+  *hash = ws_hash_lower(id, &len, &upper);
+  if (!upper)
+    return (char *)id;
   if (len >= size) {
     p = ws_malloc(&reg->alloc, len + 1);
     if (p == NULL)
@@ -549,16 +565,17 @@ ws_apply_change(waitset_registry *reg, const waitset_change *c, int *rc)
   char buf[128];
   char *id;
   ws_acct *acct;
+  uint32_t hash;
   uint64_t commit = ++reg->commit;
 
   *rc = 0;
-  id = lower_id(reg, c->account_id, buf, sizeof(buf));
+  id = lower_id(reg, c->account_id, buf, sizeof(buf), &hash);
   if (id == NULL) {
     ws_log(reg, WAITSET_LOG_ERROR, "out of memory: change dropped");
     *rc = WAITSET_ENOMEM;
     return;
   }
-  acct = ws_map_get(&reg->index, id);
+  acct = ws_index_get(&reg->index, id, hash);
   if (acct != NULL) {
     ws_entry *e;
 
@@ -572,14 +589,15 @@ ws_apply_change(waitset_registry *reg, const waitset_change *c, int *rc)
   }
   if (!ws_list_empty(&reg->all_waitsets))
     *rc = signal_all_accounts(reg, id, c, commit);
-  if (id != buf)
+  if (id != buf && id != c->account_id)
     ws_free(&reg->alloc, id);
 }
 
 int
 waitset_post_change(waitset_registry *reg, const waitset_change *change)
 {
-  waitset_change c;
+  waitset_change tmp;
+  const waitset_change *c;
   int rc;
 
   if (reg == NULL || change == NULL)
@@ -588,10 +606,10 @@ waitset_post_change(waitset_registry *reg, const waitset_change *change)
     return WAITSET_ERECURSIVE;
   if (reg->closing)
     return WAITSET_ECLOSING;
-  rc = change_copy(&c, change);
-  if (rc != 0)
+  c = change_view(change, &tmp, &rc);
+  if (c == NULL)
     return rc;
-  ws_apply_change(reg, &c, &rc);
+  ws_apply_change(reg, c, &rc);
   return rc;
 }
 
@@ -673,6 +691,7 @@ queued_change_new(const waitset_allocator *a, const waitset_change *c)
   q->next = NULL;
   d = &q->change;
   *d = *c;
+  d->size = sizeof(*d);
   pool = (char *)(q + 1);
   d->folders = copy_array(&pool, c->folders,
                           c->folder_count * sizeof(int32_t));
@@ -706,7 +725,8 @@ int
 waitset_post_change_threadsafe(waitset_registry *reg,
                                const waitset_change *change)
 {
-  waitset_change c;
+  waitset_change tmp;
+  const waitset_change *c;
   ws_queued_change *q;
   int rc;
 
@@ -714,10 +734,10 @@ waitset_post_change_threadsafe(waitset_registry *reg,
     return WAITSET_EINVAL;
   if (ws_in_log_hook())
     return WAITSET_ERECURSIVE;
-  rc = change_copy(&c, change);
-  if (rc != 0)
+  c = change_view(change, &tmp, &rc);
+  if (c == NULL)
     return rc;
-  q = queued_change_new(&reg->alloc, &c);
+  q = queued_change_new(&reg->alloc, c);
   if (q == NULL)
     return WAITSET_ENOMEM;
   uv_mutex_lock(&reg->queue_lock);
@@ -811,6 +831,7 @@ mailbox_event(waitset_registry *reg, const char *account_id, int event,
   char *id;
   ws_acct *acct;
   ws_entry *e;
+  uint32_t hash;
   int rc = 0;
 
   if (reg == NULL || account_id == NULL)
@@ -819,11 +840,11 @@ mailbox_event(waitset_registry *reg, const char *account_id, int event,
     return WAITSET_ERECURSIVE;
   if (reg->closing)
     return WAITSET_ECLOSING;
-  id = lower_id(reg, account_id, buf, sizeof(buf));
+  id = lower_id(reg, account_id, buf, sizeof(buf), &hash);
   if (id == NULL)
     return WAITSET_ENOMEM;
-  acct = ws_map_get(&reg->index, id);
-  if (id != buf)
+  acct = ws_index_get(&reg->index, id, hash);
+  if (id != buf && id != account_id)
     ws_free(&reg->alloc, id);
   if (acct == NULL)
     return 0;

@@ -730,8 +730,7 @@ set_entry_settings(ws_waitset *ws, ws_entry *e, ws_spec *s,
   e->types = (uint8_t)(s->has_types ? s->types : ws->def_types);
   e->has_token = s->has_token;
   e->token = s->token;
-  ws_free(&reg->alloc, e->folders);
-  e->folders = s->folders_copy;
+  ws_entry_set_folders(reg, e, s->folders_copy);
   s->folders_copy = NULL;
 }
 

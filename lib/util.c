@@ -236,6 +236,35 @@ ws_hash(const char *s)
   return h;
 }
 
+/* Hash s as ws_hash() hashes its lowercase form, in the same pass
+ * setting *len and whether s has an upper-case ASCII letter. */
+uint32_t
+ws_hash_lower(const char *s, size_t *len, int *upper)
+{
+  uint32_t h = 2166136261u;
+  const char *p = s;
+  int up = 0;
+
+  for (; *p != '\0'; p++) {
+    unsigned char c = (unsigned char)*p;
+
+    if (c >= 'A' && c <= 'Z') {
+      c = (unsigned char)(c - 'A' + 'a');
+      up = 1;
+    }
+    h ^= c;
+    h *= 16777619u;
+  }
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  *len = (size_t)(p - s);
+  *upper = up;
+  return h;
+}
+
 void
 ws_map_init(ws_map *map, ws_map_key_fn key, ws_map_hash_fn hash)
 {

@@ -60,7 +60,44 @@ ws_owner_hash(const void *value)
 uint32_t
 ws_entry_folder_count(const ws_entry *e)
 {
-  return e->folders != NULL ? (uint32_t)e->folders[0] : 0;
+  if (e->folder_mode == WS_FOLDERS_ARRAY)
+    return (uint32_t)e->folders.array[0];
+  return e->folder_mode;
+}
+
+const int32_t *
+ws_entry_folders(const ws_entry *e)
+{
+  if (e->folder_mode == WS_FOLDERS_ARRAY)
+    return e->folders.array + 1;
+  return e->folders.inline_ids;
+}
+
+static void
+entry_free_folders(waitset_registry *reg, ws_entry *e)
+{
+  if (e->folder_mode == WS_FOLDERS_ARRAY)
+    ws_free(&reg->alloc, e->folders.array);
+  e->folder_mode = 0;
+}
+
+/* Replace the folder interests with a counted array (NULL for all
+ * folders). Takes ownership of array; up to two ids move inline. */
+void
+ws_entry_set_folders(waitset_registry *reg, ws_entry *e, int32_t *array)
+{
+  entry_free_folders(reg, e);
+  if (array == NULL)
+    return;
+  if (array[0] <= 2) {
+    e->folder_mode = (uint8_t)array[0];
+    memcpy(e->folders.inline_ids, array + 1,
+           (size_t)array[0] * sizeof(int32_t));
+    ws_free(&reg->alloc, array);
+    return;
+  }
+  e->folder_mode = WS_FOLDERS_ARRAY;
+  e->folders.array = array;
 }
 
 /* ------------------------------------------------------------------ */
@@ -205,6 +242,28 @@ ws_waitset_destroy(waitset_registry *reg, ws_waitset *ws)
 /* ------------------------------------------------------------------ */
 /* Entries                                                             */
 
+/* Find an account node in the registry index. The same probe as
+ * ws_map_get(), without the indirect key and hash calls, because every
+ * posted change runs it. */
+ws_acct *
+ws_index_get(const ws_map *index, const char *id, uint32_t hash)
+{
+  uint32_t mask;
+  uint32_t i;
+
+  if (index->count == 0)
+    return NULL;
+  mask = index->cap - 1;
+  for (i = hash & mask;; i = (i + 1) & mask) {
+    const ws_acct *acct = index->slots[i].value;
+
+    if (acct == NULL)
+      return NULL;
+    if (acct->hash == hash && strcmp(acct->id, id) == 0)
+      return (ws_acct *)acct;
+  }
+}
+
 static ws_acct *
 acct_new(waitset_registry *reg, const char *id, uint32_t hash)
 {
@@ -327,7 +386,7 @@ entry_free(waitset_registry *reg, ws_entry *e, int unmap)
     *link = e->acct_next;
   }
   ws_detail_free(reg, e);
-  ws_free(&reg->alloc, e->folders);
+  entry_free_folders(reg, e);
   ws_acct_unref(reg, e->acct, !e->ws->all);
   ws_free(&reg->alloc, e);
 }
@@ -338,11 +397,13 @@ ws_entry_remove(waitset_registry *reg, ws_entry *e)
   entry_free(reg, e, 1);
 }
 
-void
+int
 ws_entry_signal(ws_entry *e)
 {
-  if (!ws_list_linked(&e->cur_link))
-    ws_list_push_back(&e->ws->cur, &e->cur_link);
+  if (ws_list_linked(&e->cur_link))
+    return 0;
+  ws_list_push_back(&e->ws->cur, &e->cur_link);
+  return 1;
 }
 
 /* Withdraw a pending signal: the entry leaves the current buffer with
@@ -660,7 +721,7 @@ folders_intersect(const ws_entry *e, const waitset_change *c)
 {
   size_t i;
 
-  const int32_t *folders = e->folders + 1;
+  const int32_t *folders = ws_entry_folders(e);
 
   for (i = 0; i < c->folder_count; i++) {
     uint32_t lo = 0;
@@ -686,18 +747,21 @@ folder_wanted(const ws_entry *e, int32_t folder)
   uint32_t i;
 
   uint32_t n = ws_entry_folder_count(e);
+  const int32_t *folders = ws_entry_folders(e);
 
   if (n == 0)
     return 1;
   for (i = 0; i < n; i++) {
-    if (e->folders[i + 1] == folder)
+    if (folders[i] == folder)
       return 1;
   }
   return 0;
 }
 
-/* Apply a change to one entry of a some-accounts waitset; returns 1 when
- * the entry was signalled. */
+/* Apply a change to one entry of a some-accounts waitset. Returns 1 when
+ * the entry joined the current buffer, the only case that can complete a
+ * waiting request: a waitset with a waiter has an empty current buffer,
+ * because try-send runs whenever a waiter registers or data arrives. */
 int
 ws_signal_entry_change(waitset_registry *reg, ws_entry *e,
                        const waitset_change *c)
@@ -710,14 +774,13 @@ ws_signal_entry_change(waitset_registry *reg, ws_entry *e,
     return 0;
   if ((c->types & e->types) == 0)
     return 0;
-  if (e->folders != NULL && !folders_intersect(e, c))
+  if (e->folder_mode != 0 && !folders_intersect(e, c))
     return 0;
   if (c->source_waitset_id != NULL
       && strcmp(c->source_waitset_id, e->ws->id) == 0)
     return 0;
-  ws_entry_signal(e);
   record_change(reg, e, c);
-  return 1;
+  return ws_entry_signal(e);
 }
 
 int
@@ -1144,7 +1207,7 @@ arena_folders(ws_arena *arena, const ws_entry *e)
     return NULL;
   p = out;
   for (i = 0; i < n; i++)
-    p += sprintf(p, i == 0 ? "%d" : ",%d", (int)e->folders[i + 1]);
+    p += sprintf(p, i == 0 ? "%d" : ",%d", (int)ws_entry_folders(e)[i]);
   return out;
 }
 
@@ -1182,7 +1245,7 @@ fill_session(waitset_registry *reg, ws_arena *arena, const ws_entry *e,
   s->session_id = ws_arena_printf(arena, "%u", (unsigned)e->session_no);
   s->folder_interests = arena_folders(arena, e);
   if (s->interest_mask == NULL || s->session_id == NULL
-      || (e->folders != NULL && s->folder_interests == NULL))
+      || (e->folder_mode != 0 && s->folder_interests == NULL))
     return WAITSET_ENOMEM;
   return 0;
 }

@@ -167,7 +167,7 @@ typedef struct ws_entry {
   ws_list sent_link;
   ws_detail *detail;
   /* Folder interests, sorted: up to two ids inline, more in an array
-   * whose first element is the count (folder_mode says which). */
+   * whose first element is the count. folder_mode selects the form. */
   union {
     int32_t *array;
     int32_t inline_ids[2];

@@ -845,6 +845,8 @@ run_parked(const char *waitsetd)
   size_t i;
   size_t lost;
   uint64_t drain_until;
+  double cpu_start;
+  double cpu_used;
   char *argv[] = {
     (char *)waitsetd, "--listen", "127.0.0.1:0", "--accounts", NULL,
     "--coalesce-delay-ms", "0", "--log-level", "error",
@@ -895,6 +897,7 @@ run_parked(const char *waitsetd)
     conn_open(&pk.inject[i], i, on_injected, NULL);
   sleep_loop_ms(200);
   pk.rng = 0x2545f4914f6cdd1du;
+  cpu_start = cpu_seconds(srv.pid);
   pk.start_ns = uv_hrtime();
   pk.injecting = 1;
   uv_timer_init(loop, &pk.tick);
@@ -908,6 +911,7 @@ run_parked(const char *waitsetd)
     usleep(1000);
   }
   lost = lost_notifications();
+  cpu_used = cpu_seconds(srv.pid) - cpu_start;
 
   qsort(pk.latencies, pk.latency_count, sizeof(*pk.latencies), compare_u64);
   figure("parked.duration", pk.duration_s, "s");
@@ -915,6 +919,9 @@ run_parked(const char *waitsetd)
   figure("parked.inject_rate", (double)pk.injected / pk.duration_s,
          "changes/s");
   figure("parked.wait_responses", (double)pk.responses, "count");
+  /* Covers the injection, the wait response and the new Wait. */
+  figure("parked.server_cpu_per_change",
+         cpu_used * 1e6 / (double)pk.injected, "us");
   if (pk.latency_count > 0) {
     double p99 = (double)pk.latencies[pk.latency_count * 99 / 100] / 1e6;
 

@@ -47,15 +47,15 @@
   X(WAITSET_EXML_TRUNCATED, "XML document ended early",                      \
     "service.PARSE_ERROR", 1)                                                \
   X(WAITSET_EXML_UNSUPPORTED, "expat lacks UTF-8 character support",         \
-    "service.INVALID_REQUEST", 1)                                            \
+    "service.FAILURE", 0)                                                    \
   X(WAITSET_EXML_DOCTYPE, "DOCTYPE or entity declaration in XML",            \
-    "service.INVALID_REQUEST", 1)                                            \
+    "service.PARSE_ERROR", 1)                                                \
   X(WAITSET_EXML_UNKNOWN, "unknown request element",                         \
     "service.UNKNOWN_DOCUMENT", 1)                                           \
   X(WAITSET_EXML_NAMESPACE, "XML element in the wrong namespace",            \
     "service.INVALID_REQUEST", 1)                                            \
   X(WAITSET_EXML_STOPPED, "XML decoding stopped by the host",                \
-    "service.INVALID_REQUEST", 1)
+    "service.FAILURE", 0)
 
 typedef struct ws_error_row {
   int code;

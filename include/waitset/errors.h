@@ -87,10 +87,12 @@ WAITSET_API const char *waitset_err_name(int err);
  * Return the Zimbra SOAP fault code for an error, such as
  * "service.INVALID_REQUEST" or "admin.NO_SUCH_WAITSET".
  *
- * Protocol faults map to their own code; codec errors map to the code a
- * server sends for them (WAITSET_EXML_SYNTAX to service.PARSE_ERROR,
- * limits and schema errors to service.INVALID_REQUEST); every other
- * error maps to "service.FAILURE".
+ * Protocol faults map to their own code. Codec errors map to the code a
+ * server sends for them: syntax, truncation and DOCTYPE errors to
+ * service.PARSE_ERROR, an unknown request element to
+ * service.UNKNOWN_DOCUMENT, limit, schema and namespace errors to
+ * service.INVALID_REQUEST. Every other error, WAITSET_EXML_STOPPED and
+ * WAITSET_EXML_UNSUPPORTED included, maps to "service.FAILURE".
  *
  * @param err  a negative error code.
  * @return a static string, never NULL.

@@ -522,7 +522,11 @@ START_TEST(errors_fault_code_mapping)
   ck_assert_str_eq(waitset_fault_code(WAITSET_EXML_SCHEMA),
                    "service.INVALID_REQUEST");
   ck_assert_str_eq(waitset_fault_code(WAITSET_EXML_DOCTYPE),
-                   "service.INVALID_REQUEST");
+                   "service.PARSE_ERROR");
+  ck_assert_str_eq(waitset_fault_code(WAITSET_EXML_STOPPED),
+                   "service.FAILURE");
+  ck_assert_int_eq(waitset_fault_is_sender(WAITSET_EXML_STOPPED), 0);
+  ck_assert_int_eq(waitset_fault_is_sender(WAITSET_EXML_UNSUPPORTED), 0);
   ck_assert_str_eq(waitset_fault_code(WAITSET_ENOMEM), "service.FAILURE");
   ck_assert_int_eq(waitset_fault_is_sender(WAITSET_EINVALID_REQUEST), 1);
   ck_assert_int_eq(waitset_fault_is_sender(WAITSET_EXML_SYNTAX), 1);

@@ -21,7 +21,9 @@ compare_double(const void *a, const void *b)
   double x = *(const double *)a;
   double y = *(const double *)b;
 
-  return x < y ? -1 : x > y ? 1 : 0;
+  if (x < y)
+    return -1;
+  return x > y ? 1 : 0;
 }
 
 static double

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A minimal HTTP/1.1 server on libuv and http_parser, the baseline of the
- * request-rate benchmark: it reads each request with the same parser as
- * waitsetd and answers it with a fixed SOAP body of the size of an empty
+ * request-rate benchmark. It reads each request with the same parser as
+ * waitsetd and responds with a fixed SOAP body of the size of an empty
  * WaitSetResponse, on keep-alive connections. It listens on 127.0.0.1
  * port 0, prints the bound HOST:PORT on stdout and stops on SIGTERM or
  * SIGINT.

@@ -6,12 +6,13 @@
  * line. Two modes:
  *
  *   loadgen parked WAITSETD [--clients N] [--rate R] [--duration S]
- *     Creates N waitsets, each watching its own account, with a global
- *     admin token; parks one blocking AdminWaitSetRequest per waitset,
- *     each on its own connection; then injects R changes per second for
- *     S seconds (InjectChangeRequest on /service/admin/soap) into random
- *     accounts. Reports change-to-response latency (p50, p99, max), the
- *     server's VmRSS growth per parked client and lost notifications.
+ *     Creates N waitsets with a global admin token, each watching its
+ *     own account, and parks one blocking AdminWaitSetRequest per
+ *     waitset, each on its own connection. Then it injects R changes per
+ *     second for S seconds into random accounts (InjectChangeRequest on
+ *     /service/admin/soap). Reports change-to-response latency (p50, p99,
+ *     max), the server's VmRSS growth per parked client and lost
+ *     notifications.
  *
  *   loadgen rate WAITSETD BASELINE [--connections C] [--duration S]
  *     Sends non-blocking AdminWaitSetRequests on C keep-alive connections
@@ -809,7 +810,9 @@ compare_u64(const void *a, const void *b)
   uint64_t x = *(const uint64_t *)a;
   uint64_t y = *(const uint64_t *)b;
 
-  return x < y ? -1 : x > y ? 1 : 0;
+  if (x < y)
+    return -1;
+  return x > y ? 1 : 0;
 }
 
 static void
@@ -1043,7 +1046,9 @@ compare_double(const void *a, const void *b)
   double x = *(const double *)a;
   double y = *(const double *)b;
 
-  return x < y ? -1 : x > y ? 1 : 0;
+  if (x < y)
+    return -1;
+  return x > y ? 1 : 0;
 }
 
 static int

@@ -6,8 +6,8 @@
 #
 #   bench/run-all.sh [--quick] [BUILD-DIR]
 #
-# --quick shortens the server runs (parked clients 5 s instead of 30 s,
-# request rate 2 s per round instead of 5 s); the recorded figures use
+# --quick shortens the server runs: parked clients 5 s instead of 30 s,
+# request rate 2 s per round instead of 5 s. The recorded figures use
 # the full durations. BUILD-DIR defaults to build-bench in the source
 # tree.
 set -eu
@@ -26,7 +26,7 @@ fi
 meson configure "$build" -Dbuildtype=release >/dev/null
 ninja -C "$build" >/dev/null
 
-# The parked-clients run holds one socket per client in both processes.
+# The parked-clients run uses one socket per client in both processes.
 ulimit -n "$(ulimit -Hn)"
 
 parked_duration=30

@@ -28,7 +28,7 @@ if [ "${WAITSET_NO_APT:-0}" != 1 ]; then
 fi
 
 build="build-test-$mode"
-setup_args=(-Dbuildtype=debugoptimized)
+setup_args=(-Dbuildtype=debugoptimized -Dexamples=enabled)
 test_args=(--print-errorlogs --num-processes 2)
 case "$mode" in
   asan)

@@ -47,8 +47,10 @@ wt_config_default(wt_config *cfg)
   cfg->admin_timeout_default_ms = 1400;
   cfg->admin_timeout_min_ms = 1000;
   cfg->admin_timeout_max_ms = 1800;
-  cfg->idle_expiry_ms = 10000;
-  cfg->sweep_interval_ms = 10000;
+  /* Far beyond any test's run time, even under valgrind on a loaded
+   * machine; the sweep tests set their own small values. */
+  cfg->idle_expiry_ms = 600000;
+  cfg->sweep_interval_ms = 600000;
   cfg->max_waitsets_per_owner = -1;
   cfg->max_accounts_per_waitset = -1;
   cfg->max_detail_per_account = -1;

@@ -166,7 +166,11 @@ typedef struct waitset_xml_document {
   const waitset_xml_context *context; /* never NULL; check ->present */
   int32_t command; /* enum waitset_xml_command */
   /* The command element: the first child element of Body, or the root of
-   * a bare document. Set for every command, waitset ones included. */
+   * a bare document. Set for every command, waitset ones included. For
+   * the seven waitset commands the tree holds only what the request is
+   * read from: field elements, <add>, <update>, <remove>, their <a> and
+   * the fields of <a>, each in its parent's namespace or in none. Other
+   * children are skipped without a node. */
   const waitset_xml_node *command_node;
   /* For the seven waitset commands: the request for waitset_execute(),
    * with admin set for urn:zimbraAdmin commands. NULL otherwise. */
@@ -183,6 +187,14 @@ typedef struct waitset_xml_document {
 #define WAITSET_XML_DEFAULT_MAX_DEPTH 32u
 #define WAITSET_XML_DEFAULT_MAX_ACCOUNTS 100000u
 #define WAITSET_XML_DEFAULT_MAX_VALUE_BYTES 1048576u
+/* A Wait request with the default 100,000 accounts in each of add,
+ * update and remove, every field written as a child element, has
+ * 1,400,000 elements: 6 per account of add and update (<a> and five
+ * fields) and 2 per account of remove. The rest leaves room for list
+ * elements, the envelope and headers. */
+#define WAITSET_XML_DEFAULT_MAX_ELEMENTS 1500000u
+/* Above the attributes any request element needs (<a> reads five). */
+#define WAITSET_XML_DEFAULT_MAX_ATTRIBUTES 256u
 
 /**
  * Decoder settings. Zero in a numeric field, or a size that does not
@@ -206,6 +218,10 @@ typedef struct waitset_xml_options {
    * A waitset command name in the wrong namespace (AdminWaitSetRequest
    * in urn:zimbraMail) is WAITSET_EXML_UNKNOWN in both modes. */
   int32_t accept_other_commands;
+  /* Elements per document, skipped ones included. Together with the
+   * size limit this bounds the memory of the node tree. @since 1.0 */
+  uint64_t max_elements;
+  uint32_t max_attributes; /* attributes of one element; @since 1.0 */
 } waitset_xml_options;
 
 /** A decoding error. Read-only; valid until the decoder is reset or

@@ -228,6 +228,7 @@ push_frame(waitset_xml_decoder *dec, int role, wsx_node *node)
   frame = &dec->frames[dec->depth];
   frame->role = role;
   frame->node = node;
+  frame->last_child = NULL;
   frame->a_count = 0;
   wsx_buf_init(&frame->text, &dec->alloc);
   dec->depth++;
@@ -240,102 +241,163 @@ top_frame(waitset_xml_decoder *dec)
   return dec->depth > 0 ? &dec->frames[dec->depth - 1] : NULL;
 }
 
-/* Build a captured node with its attributes and link it to its parent. */
+/* Copy a name or value into the arena. The empty string and a string
+ * equal to `same` (a name already in the tree) are shared instead, so
+ * that repeated elements cost one node and no strings. */
+static const char *
+copy_string(waitset_xml_decoder *dec, const char *s, size_t len,
+            const char *same)
+{
+  if (len == 0)
+    return "";
+  if (same != NULL && strncmp(same, s, len) == 0 && same[len] == '\0')
+    return same;
+  return wsx_arena_strndup(&dec->arena, s, len);
+}
+
+/* Copy the attributes of a start tag; the previous sibling's attribute
+ * names are shared where they match. Returns -1 on allocation failure. */
+static int
+copy_attrs(waitset_xml_decoder *dec, wsx_node *node, const wsx_node *sibling,
+           const char **atts)
+{
+  waitset_xml_attr *attrs;
+  size_t count = 0;
+  size_t i;
+
+  while (atts[2 * count] != NULL)
+    count++;
+  node->pub.attrs = NULL;
+  node->pub.attr_count = count;
+  if (count == 0)
+    return 0;
+  attrs = wsx_arena_alloc(&dec->arena, count * sizeof(*attrs));
+  if (attrs == NULL)
+    return -1;
+  for (i = 0; i < count; i++) {
+    const char *same = NULL;
+    const char *a_ns;
+    size_t a_ns_len;
+    const char *a_local;
+
+    if (sibling != NULL && i < sibling->pub.attr_count)
+      same = sibling->pub.attrs[i].name;
+    split_name(atts[2 * i], &a_ns, &a_ns_len, &a_local);
+    attrs[i].name = copy_string(dec, a_local, strlen(a_local), same);
+    attrs[i].namespace_uri = copy_string(dec, a_ns, a_ns_len,
+                                         node->pub.namespace_uri);
+    attrs[i].value = copy_string(dec, atts[2 * i + 1],
+                                 strlen(atts[2 * i + 1]), NULL);
+    if (attrs[i].name == NULL || attrs[i].namespace_uri == NULL
+        || attrs[i].value == NULL)
+      return -1;
+  }
+  node->pub.attrs = attrs;
+  return 0;
+}
+
+/* Build a captured node with its attributes and append it to the node of
+ * the parent frame, when there is one. */
 static wsx_node *
-new_node(waitset_xml_decoder *dec, wsx_node *parent, const char *ns,
+new_node(waitset_xml_decoder *dec, wsx_frame *parent, const char *ns,
          size_t ns_len, const char *local, const char **atts)
 {
   wsx_node *node = wsx_arena_alloc(&dec->arena, sizeof(*node));
-  waitset_xml_attr *attrs = NULL;
-  size_t count = 0;
-  size_t i;
+  const wsx_node *sibling = parent != NULL ? parent->last_child : NULL;
+  const char *same_ns = NULL;
   XML_Index index;
 
   if (node == NULL)
     return NULL;
   memset(node, 0, sizeof(*node));
-  node->pub.name = wsx_arena_strndup(&dec->arena, local, strlen(local));
-  node->pub.namespace_uri = wsx_arena_strndup(&dec->arena, ns, ns_len);
+  if (parent != NULL)
+    same_ns = parent->node->pub.namespace_uri;
+  node->pub.name = copy_string(dec, local, strlen(local),
+                               sibling != NULL ? sibling->pub.name : NULL);
+  node->pub.namespace_uri = copy_string(dec, ns, ns_len, same_ns);
   if (node->pub.name == NULL || node->pub.namespace_uri == NULL)
     return NULL;
-  while (atts[2 * count] != NULL)
-    count++;
-  if (count > 0) {
-    attrs = wsx_arena_alloc(&dec->arena, count * sizeof(*attrs));
-    if (attrs == NULL)
-      return NULL;
-  }
-  for (i = 0; i < count; i++) {
-    const char *a_ns;
-    size_t a_ns_len;
-    const char *a_local;
-
-    split_name(atts[2 * i], &a_ns, &a_ns_len, &a_local);
-    attrs[i].name = wsx_arena_strndup(&dec->arena, a_local, strlen(a_local));
-    attrs[i].namespace_uri = wsx_arena_strndup(&dec->arena, a_ns, a_ns_len);
-    attrs[i].value = wsx_arena_strndup(&dec->arena, atts[2 * i + 1],
-                                       strlen(atts[2 * i + 1]));
-    if (attrs[i].name == NULL || attrs[i].namespace_uri == NULL
-        || attrs[i].value == NULL)
-      return NULL;
-  }
-  node->pub.attrs = attrs;
-  node->pub.attr_count = count;
+  if (copy_attrs(dec, node, sibling, atts) != 0)
+    return NULL;
   node->pub.text = "";
   node->pub.line = (uint64_t)XML_GetCurrentLineNumber(dec->parser);
   node->pub.column = (uint64_t)XML_GetCurrentColumnNumber(dec->parser) + 1;
   index = XML_GetCurrentByteIndex(dec->parser);
   node->offset = index < 0 ? 0 : (uint64_t)index;
   if (parent != NULL) {
-    node->pub.parent = &parent->pub;
+    node->pub.parent = &parent->node->pub;
     if (parent->last_child == NULL)
-      parent->pub.first_child = &node->pub;
+      parent->node->pub.first_child = &node->pub;
     else
       parent->last_child->pub.next_sibling = &node->pub;
     parent->last_child = node;
-    parent->pub.child_count++;
+    parent->node->pub.child_count++;
   }
   return node;
+}
+
+/* Record a limit error at the parser's position from a printf message,
+ * then stop expat. */
+static void
+fail_limit(waitset_xml_decoder *dec, const char *name, const char *fmt, ...)
+{
+  wsx_buf msg;
+  va_list ap;
+  int rc;
+
+  set_position_from_parser(dec);
+  wsx_buf_init(&msg, &dec->alloc);
+  va_start(ap, fmt);
+  rc = wsx_buf_vprintf(&msg, fmt, ap);
+  va_end(ap);
+  if (rc != 0) {
+    wsx_buf_free(&msg);
+    fail_oom_in_handler(dec);
+    return;
+  }
+  wsx_decoder_fail(dec, WAITSET_EXML_LIMIT, WAITSET_EINVALID_REQUEST, name,
+                   &msg);
+  abort_parse(dec);
 }
 
 /* Count an <a> of <add>, <update> or <remove> of a waitset command
  * against max_accounts. Returns -1 after recording a limit error. */
 static int
-count_account(waitset_xml_decoder *dec, const char *local)
+count_account(waitset_xml_decoder *dec, wsx_frame *list_frame)
 {
-  wsx_frame *list_frame;
-  wsx_frame *command_frame;
-  const char *list_name;
-  wsx_buf msg;
+  const char *list_name = list_frame->node->pub.name;
 
-  if (dec->command == WAITSET_XML_CMD_OTHER || dec->depth < 2
-      || strcmp(local, "a") != 0)
-    return 0;
-  list_frame = &dec->frames[dec->depth - 1];
-  command_frame = &dec->frames[dec->depth - 2];
-  if (command_frame->role != WSX_ROLE_COMMAND)
-    return 0;
-  list_name = list_frame->node->pub.name;
-  if (strcmp(list_name, "add") != 0 && strcmp(list_name, "update") != 0
-      && strcmp(list_name, "remove") != 0)
-    return 0;
   list_frame->a_count++;
   if (list_frame->a_count <= dec->opts.max_accounts)
     return 0;
-  set_position_from_parser(dec);
-  wsx_buf_init(&msg, &dec->alloc);
-  if (wsx_buf_printf(&msg,
-                     "invalid request: more than %u accounts in <%s>",
-                     (unsigned)dec->opts.max_accounts, list_name)
-      != 0) {
-    wsx_buf_free(&msg);
-    fail_oom_in_handler(dec);
+  fail_limit(dec, list_name, "invalid request: more than %u accounts in <%s>",
+             (unsigned)dec->opts.max_accounts, list_name);
+  return -1;
+}
+
+/* Count the element and its attributes against max_elements and
+ * max_attributes. Returns -1 after recording a limit error. */
+static int
+count_element(waitset_xml_decoder *dec, const char *local, const char **atts)
+{
+  size_t count = 0;
+
+  dec->elements++;
+  if (dec->elements > dec->opts.max_elements) {
+    fail_limit(dec, local,
+               "invalid request: the document has more than %llu elements",
+               (unsigned long long)dec->opts.max_elements);
     return -1;
   }
-  wsx_decoder_fail(dec, WAITSET_EXML_LIMIT, WAITSET_EINVALID_REQUEST,
-                   list_name, &msg);
-  abort_parse(dec);
-  return -1;
+  while (atts[2 * count] != NULL)
+    count++;
+  if (count > dec->opts.max_attributes) {
+    fail_limit(dec, local,
+               "invalid request: element %s has more than %u attributes",
+               local, (unsigned)dec->opts.max_attributes);
+    return -1;
+  }
+  return 0;
 }
 
 /* Reject an attribute value over max_value_bytes. */
@@ -377,6 +439,50 @@ check_attr_sizes(waitset_xml_decoder *dec, const char **atts)
 /* expat handlers                                                      */
 
 static int
+name_in_list(const char *name, const char *const *list)
+{
+  for (; *list != NULL; list++) {
+    if (strcmp(name, *list) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* Role of a child inside a waitset command. request.c reads fields of
+ * the command, its lists, their <a> and the fields of <a>, each only in
+ * the parent's namespace or in none, so every other child is skipped
+ * without a node. The field names are those of all seven commands. */
+static int
+waitset_child_role(const wsx_frame *parent, const char *ns, size_t ns_len,
+                   const char *local)
+{
+  static const char *const command_fields[] = {
+    "waitSet", "seq", "block", "timeout", "expand", "defTypes",
+    "allAccounts", NULL
+  };
+  static const char *const lists[] = { "add", "update", "remove", NULL };
+  static const char *const account_fields[] = {
+    "id", "name", "token", "types", "folderInterests", NULL
+  };
+
+  if (ns_len > 0 && !ns_equals(ns, ns_len, parent->node->pub.namespace_uri))
+    return WSX_ROLE_IGNORE;
+  switch (parent->role) {
+  case WSX_ROLE_COMMAND:
+    if (name_in_list(local, command_fields))
+      return WSX_ROLE_FIELD;
+    return name_in_list(local, lists) ? WSX_ROLE_LIST : WSX_ROLE_IGNORE;
+  case WSX_ROLE_LIST:
+    return strcmp(local, "a") == 0 ? WSX_ROLE_ACCOUNT : WSX_ROLE_IGNORE;
+  case WSX_ROLE_ACCOUNT:
+    return name_in_list(local, account_fields) ? WSX_ROLE_FIELD
+                                               : WSX_ROLE_IGNORE;
+  default:
+    return WSX_ROLE_IGNORE;
+  }
+}
+
+static int
 role_for_element(waitset_xml_decoder *dec, const wsx_frame *parent,
                  const char *ns, size_t ns_len, const char *local)
 {
@@ -414,8 +520,14 @@ role_for_element(waitset_xml_decoder *dec, const wsx_frame *parent,
     return dec->context_node != NULL ? WSX_ROLE_IGNORE : WSX_ROLE_CONTEXT;
   case WSX_ROLE_BODY:
     return dec->command_node != NULL ? WSX_ROLE_IGNORE : WSX_ROLE_COMMAND;
-  case WSX_ROLE_CONTEXT:
   case WSX_ROLE_COMMAND:
+    if (dec->command == WAITSET_XML_CMD_OTHER)
+      return WSX_ROLE_CAPTURE;
+    return waitset_child_role(parent, ns, ns_len, local);
+  case WSX_ROLE_LIST:
+  case WSX_ROLE_ACCOUNT:
+    return waitset_child_role(parent, ns, ns_len, local);
+  case WSX_ROLE_CONTEXT:
   case WSX_ROLE_CAPTURE:
     return WSX_ROLE_CAPTURE;
   default:
@@ -505,6 +617,8 @@ on_start(void *user_data, const XML_Char *qname, const XML_Char **atts)
     abort_parse(dec);
     return;
   }
+  if (count_element(dec, local, atts) != 0)
+    return;
   if (check_attr_sizes(dec, atts) != 0)
     return;
 
@@ -548,19 +662,20 @@ on_start(void *user_data, const XML_Char *qname, const XML_Char **atts)
       return;
     break;
   }
-  case WSX_ROLE_CAPTURE:
-    if (parent->role == WSX_ROLE_COMMAND || parent->role == WSX_ROLE_CAPTURE)
-      if (count_account(dec, local) != 0)
-        return;
+  case WSX_ROLE_ACCOUNT:
+    if (count_account(dec, parent) != 0)
+      return;
     break;
   default:
     break;
   }
 
-  if (role == WSX_ROLE_CONTEXT || role == WSX_ROLE_COMMAND
-      || role == WSX_ROLE_CAPTURE) {
-    node = new_node(dec, role == WSX_ROLE_CAPTURE ? parent->node : NULL, ns,
-                    ns_len, local, atts);
+  if (role >= WSX_ROLE_CONTEXT) {
+    /* The context and the command are roots; the other roles below them
+     * are appended to the parent's node. */
+    int is_root = role == WSX_ROLE_CONTEXT || role == WSX_ROLE_COMMAND;
+
+    node = new_node(dec, is_root ? NULL : parent, ns, ns_len, local, atts);
     if (node == NULL) {
       fail_oom_in_handler(dec);
       return;
@@ -709,6 +824,11 @@ configure_parser(waitset_xml_decoder *dec)
   XML_SetStartDoctypeDeclHandler(dec->parser, on_doctype);
   XML_SetEntityDeclHandler(dec->parser, on_entity_decl);
   XML_SetParamEntityParsing(dec->parser, XML_PARAM_ENTITY_PARSING_NEVER);
+#if defined(WSX_HAVE_REPARSE_DEFERRAL)
+  /* expat 2.6.0 and later defer the scan of an unfinished token on their
+   * own; on by default there, set here so a build never loses it. */
+  (void)XML_SetReparseDeferralEnabled(dec->parser, XML_TRUE);
+#endif
   if (!XML_SetHashSalt(dec->parser, random_salt(dec)))
     return WAITSET_ESTATE;
 #if defined(WSX_HAVE_BILLION_LAUGHS)
@@ -747,6 +867,11 @@ free_document(waitset_xml_decoder *dec)
     wsx_buf_free(&dec->frames[i].text);
   dec->depth = 0;
   wsx_arena_free(&dec->arena);
+  if (dec->pending != NULL)
+    dec->alloc.free(dec->pending);
+  dec->pending = NULL;
+  dec->pending_len = 0;
+  dec->pending_cap = 0;
 }
 
 static void
@@ -757,6 +882,12 @@ clear_state(waitset_xml_decoder *dec)
   dec->stopped = 0;
   dec->has_error = 0;
   dec->total = 0;
+  dec->elements = 0;
+  dec->pending_len = 0;
+  dec->parsed = 0;
+  dec->flush_at = WSX_PARSE_THRESHOLD;
+  dec->parse_calls = 0;
+  dec->scanned_bytes = 0;
   dec->first_byte = -1;
   dec->seen_body = 0;
   dec->soap_version = WAITSET_XML_SOAP_NONE;
@@ -840,6 +971,10 @@ waitset_xml_decoder_new(waitset_xml_decoder **out,
       OPTION(opts, max_value_bytes, WAITSET_XML_DEFAULT_MAX_VALUE_BYTES);
   dec->opts.accept_other_commands =
       (int32_t)OPTION(opts, accept_other_commands, 0);
+  dec->opts.max_elements =
+      OPTION(opts, max_elements, WAITSET_XML_DEFAULT_MAX_ELEMENTS);
+  dec->opts.max_attributes = (uint32_t)OPTION(
+      opts, max_attributes, WAITSET_XML_DEFAULT_MAX_ATTRIBUTES);
   wsx_arena_init(&dec->arena, &dec->alloc);
   clear_state(dec);
 
@@ -1008,12 +1143,101 @@ note_first_byte(waitset_xml_decoder *dec, const unsigned char *p, size_t len)
   }
 }
 
+/* Give bytes to expat in pieces of at most INT_MAX and update the
+ * counters and flush_at. Returns 0 or the error code recorded. */
+static int
+parse_bytes(waitset_xml_decoder *dec, const char *p, size_t len, int is_final)
+{
+  do {
+    int chunk = len > (size_t)INT_MAX ? INT_MAX : (int)len;
+    int last = is_final && (size_t)chunk == len;
+    uint64_t held = dec->parsed;
+    XML_Index index = XML_GetCurrentByteIndex(dec->parser);
+
+    /* Outside a handler expat reports the position of its last event,
+     * so the bytes after it are the unfinished token it scans again. */
+    if (index >= 0 && (uint64_t)index <= dec->parsed)
+      held = dec->parsed - (uint64_t)index;
+    dec->parse_calls++;
+    dec->scanned_bytes += held + (uint64_t)chunk;
+    dec->parsed += (uint64_t)chunk;
+    if (XML_Parse(dec->parser, p, chunk, last) != XML_STATUS_OK) {
+      if (!dec->has_error) {
+        if (dec->stopped)
+          set_position_from_parser(dec);
+        fail_expat(dec, last);
+      }
+      return dec->error.code;
+    }
+    p += chunk;
+    len -= (size_t)chunk;
+  } while (len > 0);
+  if (!is_final) {
+    XML_Index index = XML_GetCurrentByteIndex(dec->parser);
+    uint64_t held = dec->parsed;
+
+    if (index >= 0 && (uint64_t)index <= dec->parsed)
+      held = dec->parsed - (uint64_t)index;
+    dec->flush_at = held > WSX_PARSE_THRESHOLD ? held : WSX_PARSE_THRESHOLD;
+  }
+  return 0;
+}
+
+/* Append bytes to the pending input. */
+static int
+keep_pending(waitset_xml_decoder *dec, const char *p, size_t len)
+{
+  if (len > dec->pending_cap - dec->pending_len) {
+    size_t cap = dec->pending_cap ? dec->pending_cap : 4096;
+    char *grown;
+
+    while (cap - dec->pending_len < len) {
+      if (cap > SIZE_MAX / 2)
+        return WAITSET_ENOMEM;
+      cap *= 2;
+    }
+    grown = dec->alloc.realloc(dec->pending, cap);
+    if (grown == NULL)
+      return WAITSET_ENOMEM;
+    dec->pending = grown;
+    dec->pending_cap = cap;
+  }
+  memcpy(dec->pending + dec->pending_len, p, len);
+  dec->pending_len += len;
+  return 0;
+}
+
+/* Keep the bytes, or parse the pending input and then the bytes when
+ * together they reach flush_at or the chunk is final. */
+static int
+feed_bytes(waitset_xml_decoder *dec, const char *p, size_t len, int is_final)
+{
+  int rc;
+
+  if (!is_final && len < dec->flush_at - dec->pending_len) {
+    if (keep_pending(dec, p, len) != 0) {
+      set_position(dec, 0, 0, dec->parsed);
+      set_oom(dec);
+      return WAITSET_ENOMEM;
+    }
+    return 0;
+  }
+  if (dec->pending_len > 0) {
+    size_t n = dec->pending_len;
+
+    dec->pending_len = 0;
+    rc = parse_bytes(dec, dec->pending, n, is_final && len == 0);
+    if (rc != 0 || len == 0)
+      return rc;
+  }
+  return parse_bytes(dec, p, len, is_final);
+}
+
 int
 waitset_xml_decoder_feed(waitset_xml_decoder *dec, const void *buf,
                          size_t len, int is_final)
 {
-  const char *p = buf;
-  int rc = 0;
+  int rc;
 
   if (dec == NULL || (buf == NULL && len > 0))
     return WAITSET_EINVAL;
@@ -1036,29 +1260,18 @@ waitset_xml_decoder_feed(waitset_xml_decoder *dec, const void *buf,
   }
   if (dec->finished)
     return WAITSET_ESTATE;
+  /* Bytes count against the size limit as they are fed, before they
+   * are parsed. */
   if (len > dec->opts.max_document_bytes - dec->total
       || dec->total > dec->opts.max_document_bytes)
     return fail_size(dec);
   note_first_byte(dec, buf, len);
+  dec->total += (uint64_t)len;
 
+  /* busy also covers the allocations of the pending input, so an
+   * allocator that feeds this decoder gets WAITSET_ERECURSIVE. */
   dec->busy = 1;
-  do {
-    int chunk = len > (size_t)INT_MAX ? INT_MAX : (int)len;
-    int last = is_final && (size_t)chunk == len;
-
-    dec->total += (uint64_t)chunk;
-    if (XML_Parse(dec->parser, p, chunk, last) != XML_STATUS_OK) {
-      if (!dec->has_error) {
-        if (dec->stopped)
-          set_position_from_parser(dec);
-        rc = fail_expat(dec, last);
-      }
-      rc = dec->error.code;
-      break;
-    }
-    p += chunk;
-    len -= (size_t)chunk;
-  } while (len > 0);
+  rc = feed_bytes(dec, buf, len, is_final);
   dec->busy = 0;
   if (rc != 0)
     return rc;

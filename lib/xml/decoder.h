@@ -18,21 +18,32 @@ enum wsx_role {
   WSX_ROLE_ENVELOPE = 1,
   WSX_ROLE_HEADER = 2,
   WSX_ROLE_BODY = 3,
+  /* Roles from here to WSX_ROLE_FIELD have a node. */
   WSX_ROLE_CONTEXT = 4,  /* root of the captured context tree */
   WSX_ROLE_COMMAND = 5,  /* root of the captured command tree */
-  WSX_ROLE_CAPTURE = 6,  /* inside a captured tree */
+  WSX_ROLE_CAPTURE = 6,  /* inside a captured tree, every child kept */
+  /* Inside a waitset command, where only what the request is read from
+   * gets a node. */
+  WSX_ROLE_LIST = 7,     /* <add>, <update> or <remove> */
+  WSX_ROLE_ACCOUNT = 8,  /* <a> of a list */
+  WSX_ROLE_FIELD = 9,    /* a field element; only its text is read */
   /* Outcomes that end decoding; never pushed. */
-  WSX_ROLE_BAD_NAMESPACE = 7,
-  WSX_ROLE_SECOND_BODY = 8
+  WSX_ROLE_BAD_NAMESPACE = 10,
+  WSX_ROLE_SECOND_BODY = 11
 };
 
 /* One open element. */
 typedef struct wsx_frame {
   int role;
   wsx_node *node; /* captured node, or NULL */
+  wsx_node *last_child; /* last captured child, for appending */
   wsx_buf text;   /* character data of a captured node so far */
   uint32_t a_count; /* <a> children so far */
 } wsx_frame;
+
+/* Bytes the decoder collects before it calls XML_Parse, unless the
+ * chunk is final. */
+#define WSX_PARSE_THRESHOLD 65536u
 
 struct waitset_xml_decoder {
   waitset_allocator alloc;
@@ -48,6 +59,23 @@ struct waitset_xml_decoder {
   int stopped;
   int has_error;
   uint64_t total;  /* bytes fed */
+  uint64_t elements; /* start tags so far */
+
+  /* Input not yet given to expat. expat 2.5 scans an unfinished token
+   * again from its start on every XML_Parse call, so feeding it small
+   * chunks costs O(n^2) for a long token. The decoder therefore calls
+   * XML_Parse only once the new bytes are at least WSX_PARSE_THRESHOLD
+   * and at least as many as expat still holds unparsed, so each byte is
+   * scanned a bounded number of times. */
+  char *pending;
+  size_t pending_len;
+  size_t pending_cap;
+  uint64_t parsed;   /* bytes given to expat */
+  uint64_t flush_at; /* pending bytes that trigger the next XML_Parse */
+  /* Counters for tests: XML_Parse calls, and the bytes each call had to
+   * scan (the unparsed tail expat held plus the new bytes). */
+  uint64_t parse_calls;
+  uint64_t scanned_bytes;
   int first_byte;  /* first non-blank byte, or -1 */
   int seen_body;
   int32_t soap_version;

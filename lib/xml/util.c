@@ -163,23 +163,33 @@ wsx_buf_puts(wsx_buf *buf, const char *s)
 }
 
 int
-wsx_buf_printf(wsx_buf *buf, const char *fmt, ...)
+wsx_buf_vprintf(wsx_buf *buf, const char *fmt, va_list ap)
 {
-  va_list ap;
+  va_list copy;
   int n;
 
-  va_start(ap, fmt);
-  n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
+  va_copy(copy, ap);
+  n = vsnprintf(NULL, 0, fmt, copy);
+  va_end(copy);
   if (n < 0)
     return WAITSET_EINVAL;
   if (buf_reserve(buf, (size_t)n) != 0)
     return WAITSET_ENOMEM;
-  va_start(ap, fmt);
   vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
   buf->len += (size_t)n;
   return 0;
+}
+
+int
+wsx_buf_printf(wsx_buf *buf, const char *fmt, ...)
+{
+  va_list ap;
+  int rc;
+
+  va_start(ap, fmt);
+  rc = wsx_buf_vprintf(buf, fmt, ap);
+  va_end(ap);
+  return rc;
 }
 
 int

@@ -51,6 +51,11 @@ int wsx_buf_printf(wsx_buf *buf, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+int wsx_buf_vprintf(wsx_buf *buf, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
 /* Append a client value in double quotes, cut to WSX_QUOTE_MAX bytes at
  * a UTF-8 character boundary and followed by "..." when cut. */
 int wsx_buf_quote(wsx_buf *buf, const char *value);

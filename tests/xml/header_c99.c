@@ -6,7 +6,7 @@ int
 main(void)
 {
   waitset_xml_options opts = { sizeof(waitset_xml_options), 0, 0, 0, 0, 0,
-                               0 };
+                               0, 0, 0 };
 
   return opts.size == sizeof(opts) && WAITSET_XML_SOAP_12 == 12 ? 0 : 1;
 }

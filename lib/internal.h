@@ -397,6 +397,11 @@ void ws_log(waitset_registry *reg, int level, const char *fmt, ...)
 #endif
     ;
 int ws_in_log_hook(void);
+/* True when the registry's log hook takes lines of this level. Guard
+ * any log line whose arguments cost work to compute. */
+#define WS_LOG_ON(reg, level)                                                \
+  ((reg)->log_cb != NULL && (level) <= (reg)->log_level)
+const char *ws_op_name(int op);
 int64_t ws_wall_ms(void);
 int ws_random_bytes(unsigned char *buf, size_t len);
 int ws_uuid(char out[37]);

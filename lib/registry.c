@@ -198,6 +198,30 @@ ws_call_enqueue(waitset_call *call)
     uv_idle_start(&reg->idle, idle_cb);
 }
 
+/* Log one line per completed request: op, waitset, outcome, seq and
+ * the signal and error counts. */
+static void
+log_completion(waitset_registry *reg, const waitset_response *resp)
+{
+  const char *id = resp->waitset_id != NULL ? resp->waitset_id : "-";
+
+  if (!WS_LOG_ON(reg, WAITSET_LOG_DEBUG))
+    return;
+  if (resp->status != 0) {
+    ws_log(reg, WAITSET_LOG_DEBUG,
+           "%s request done: waitset %s, fault %s (%s)",
+           ws_op_name(resp->op), id, waitset_fault_code(resp->status),
+           waitset_err_name(resp->status));
+    return;
+  }
+  ws_log(reg, WAITSET_LOG_DEBUG,
+         "%s request done: waitset %s, status ok%s, seq %s, %zu signals, "
+         "%zu errors",
+         ws_op_name(resp->op), id, resp->canceled ? ", canceled" : "",
+         resp->seq != NULL ? resp->seq : "-", resp->signal_count,
+         resp->error_count);
+}
+
 static void
 deliver(waitset_call *call)
 {
@@ -217,6 +241,7 @@ deliver(waitset_call *call)
                                 : "system failure: out of memory";
     resp = &fallback;
   }
+  log_completion(reg, resp);
   call->state = WS_CALL_DELIVER;
   call->cb(reg, resp, call->user_data);
   ws_call_free(call);
@@ -413,6 +438,8 @@ waitset_registry_close(waitset_registry *reg, waitset_close_cb close_cb,
     ws_waitset *ws = WS_CONTAINER_OF(reg->waitsets.next, ws_waitset,
                                      reg_link);
 
+    ws_log(reg, WAITSET_LOG_INFO, "waitset %s destroyed: registry closing",
+           ws->id);
     ws_waitset_destroy(reg, ws);
   }
   ws_registry_maybe_finish(reg);
@@ -463,8 +490,9 @@ sweep_cb(uv_timer_t *timer)
       continue;
     if (now - ws->last_access < expiry)
       continue;
-    ws_log(reg, WAITSET_LOG_INFO, "waitset %s idle for %llu ms, destroyed",
-           ws->id, (unsigned long long)(now - ws->last_access));
+    ws_log(reg, WAITSET_LOG_INFO,
+           "waitset %s destroyed: idle sweep after %llu ms idle", ws->id,
+           (unsigned long long)(now - ws->last_access));
     ws_waitset_destroy(reg, ws);
   }
 }
@@ -552,6 +580,9 @@ signal_all_accounts(waitset_registry *reg, const char *id,
       rc = WAITSET_ENOMEM;
       continue;
     }
+    ws_log(reg, WAITSET_LOG_TRACE,
+           "waitset %s: account %s signalled by change %lld", ws->id, id,
+           (long long)c->change_id);
     ws_entry_signal(e);
     ws->last_commit = commit;
     ws_try_send(reg, ws);
@@ -571,7 +602,9 @@ ws_apply_change(waitset_registry *reg, const waitset_change *c, int *rc)
   *rc = 0;
   id = lower_id(reg, c->account_id, buf, sizeof(buf), &hash);
   if (id == NULL) {
-    ws_log(reg, WAITSET_LOG_ERROR, "out of memory: change dropped");
+    ws_log(reg, WAITSET_LOG_ERROR,
+           "out of memory: change %lld of account %s dropped",
+           (long long)c->change_id, c->account_id);
     *rc = WAITSET_ENOMEM;
     return;
   }
@@ -773,6 +806,10 @@ async_cb(uv_async_t *async)
 
     if (!reg->closing)
       ws_apply_change(reg, &q->change, &rc);
+    else
+      ws_log(reg, WAITSET_LOG_WARN,
+             "change %lld of account %s dropped: registry closing",
+             (long long)q->change.change_id, q->change.account_id);
     ws_free(&reg->alloc, q);
     q = next;
   }
@@ -787,6 +824,21 @@ enum mailbox_event {
   MAILBOX_AVAILABLE_EVENT,
   MAILBOX_FAILED_EVENT
 };
+
+static const char *
+mailbox_event_name(int event)
+{
+  switch (event) {
+  case MAILBOX_DELETED_EVENT:
+    return "deleted";
+  case MAILBOX_UNAVAILABLE_EVENT:
+    return "unavailable";
+  case MAILBOX_AVAILABLE_EVENT:
+    return "available";
+  default:
+    return "failed";
+  }
+}
 
 static int
 mailbox_entry_event(waitset_registry *reg, ws_entry *e, int event,
@@ -818,6 +870,8 @@ mailbox_entry_event(waitset_registry *reg, ws_entry *e, int event,
            waitset_account_error_name(code), e->acct->id, ws->id);
     return WAITSET_ENOMEM;
   }
+  ws_log(reg, WAITSET_LOG_DEBUG, "account %s removed from waitset %s: %s",
+         e->acct->id, ws->id, waitset_account_error_name(code));
   ws_entry_remove(reg, e);
   ws_try_send(reg, ws);
   return 0;
@@ -846,6 +900,16 @@ mailbox_event(waitset_registry *reg, const char *account_id, int event,
   acct = ws_index_get(&reg->index, id, hash);
   if (id != buf && id != account_id)
     ws_free(&reg->alloc, id);
+  if (WS_LOG_ON(reg, WAITSET_LOG_DEBUG)) {
+    uint32_t watchers = 0;
+
+    for (e = acct != NULL ? acct->entries : NULL; e != NULL;
+         e = e->acct_next)
+      watchers++;
+    ws_log(reg, WAITSET_LOG_DEBUG,
+           "mailbox of account %s %s: watched by %u waitsets", account_id,
+           mailbox_event_name(event), (unsigned)watchers);
+  }
   if (acct == NULL)
     return 0;
   acct->refs++;

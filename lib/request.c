@@ -612,8 +612,12 @@ waitset_lookup_complete(waitset_lookup *lookup,
   if (reg->log_depth > 0)
     return WAITSET_ERECURSIVE;
   rc = info_copy(&copy, info);
-  if (rc != 0)
+  if (rc != 0) {
+    ws_log(reg, WAITSET_LOG_WARN,
+           "lookup of account %s rejected: %s in the host's answer",
+           lookup->key, waitset_strerror(rc));
     return rc;
+  }
   call = lookup->call;
   ws_list_remove(&lookup->reg_link);
   reg->lookups_out--;
@@ -650,19 +654,31 @@ check_access(waitset_call *call)
     const ws_spec *s = &r->specs[i];
 
     if (s->status < 0) {
+      ws_log(call->reg, WAITSET_LOG_WARN,
+             "%s request faulted: out of memory storing the lookup of "
+             "account %s", ws_op_name(call->op), s->id != NULL ? s->id
+                                                               : s->name);
       fault_failure(call);
       return CHECK_FAULT;
     }
     if (spec_unknown_name(s))
       continue;
-    if (s->status == WAITSET_ACCOUNT_NOT_FOUND)
+    if (s->status == WAITSET_ACCOUNT_NOT_FOUND) {
+      ws_log(call->reg, WAITSET_LOG_WARN,
+             "%s request faulted: host lookup found no account %s",
+             ws_op_name(call->op), s->id);
       return fault_quoted(call, WAITSET_EPERM_DENIED,
                           "permission denied: can not access account ",
                           s->id, "", NULL);
-    if (!s->access)
+    }
+    if (!s->access) {
+      ws_log(call->reg, WAITSET_LOG_WARN,
+             "%s request faulted: host lookup denied access to account %s",
+             ws_op_name(call->op), s->rid);
       return fault_quoted(call, WAITSET_EPERM_DENIED,
                           "permission denied: cannot access account ",
                           s->rname != NULL ? s->rname : s->rid, "", NULL);
+    }
   }
   return CHECK_OK;
 }
@@ -746,6 +762,9 @@ add_account(waitset_call *call, ws_waitset *ws, ws_spec *s)
   case WAITSET_ACCOUNT_REMOTE:
     return WAITSET_ACCOUNT_WRONG_HOST_FOR_ACCOUNT;
   case WAITSET_ACCOUNT_FAILED:
+    ws_log(reg, WAITSET_LOG_WARN,
+           "account %s not added to waitset %s: host lookup failed",
+           s->rid, ws->id);
     return WAITSET_ACCOUNT_ERROR_LOADING_MAILBOX;
   case WAITSET_ACCOUNT_NOT_FOUND:
     return WAITSET_ACCOUNT_NO_SUCH_ACCOUNT;
@@ -1008,8 +1027,10 @@ do_create(waitset_call *call)
     victim = pick_victim(reg, r->owner);
   if (victim != NULL) {
     ws_log(reg, WAITSET_LOG_INFO,
-           "owner %s over its waitset limit: %s destroyed", r->owner,
-           victim->id);
+           "waitset %s destroyed: evicted by the create of %s, owner %s "
+           "at its limit of %lld waitsets",
+           victim->id, ws->id, r->owner,
+           (long long)reg->opt[WAITSET_OPT_MAX_WAITSETS_PER_OWNER]);
     ws_waitset_destroy(reg, victim);
   }
   if (ws_waitset_register(reg, ws, r->owner) != 0) {
@@ -1017,6 +1038,13 @@ do_create(waitset_call *call)
     fault_failure(call);
     return;
   }
+  if (ws->all)
+    ws_log(reg, WAITSET_LOG_INFO,
+           "waitset %s created: owner %s, all accounts", ws->id, r->owner);
+  else
+    ws_log(reg, WAITSET_LOG_INFO,
+           "waitset %s created: owner %s, %u accounts", ws->id, r->owner,
+           (unsigned)ws->entries.count);
   respond_create(call, ws);
 }
 
@@ -1036,6 +1064,8 @@ do_destroy(waitset_call *call)
     }
   }
   call->ws = NULL;
+  ws_log(call->reg, WAITSET_LOG_INFO, "waitset %s destroyed: request",
+         ws->id);
   ws_waitset_destroy(call->reg, ws);
   ws_finish_call(call, resp, arena);
 }

@@ -424,7 +424,7 @@ ws_log(waitset_registry *reg, int level, const char *fmt, ...)
   char line[512];
   va_list ap;
 
-  if (reg->log_cb == NULL || level > reg->log_level)
+  if (!WS_LOG_ON(reg, level))
     return;
   va_start(ap, fmt);
   vsnprintf(line, sizeof(line), fmt, ap);
@@ -434,6 +434,24 @@ ws_log(waitset_registry *reg, int level, const char *fmt, ...)
   reg->log_cb(level, line, reg->log_user_data);
   log_hook_depth--;
   reg->log_depth--;
+}
+
+/* Return the element name of a request op for log lines. */
+const char *
+ws_op_name(int op)
+{
+  switch (op) {
+  case WAITSET_OP_CREATE:
+    return "CreateWaitSet";
+  case WAITSET_OP_WAIT:
+    return "WaitSet";
+  case WAITSET_OP_DESTROY:
+    return "DestroyWaitSet";
+  case WAITSET_OP_QUERY:
+    return "QueryWaitSet";
+  default:
+    return "unknown";
+  }
 }
 
 int64_t

@@ -424,10 +424,15 @@ ws_entry_token_check(waitset_registry *reg, ws_entry *e,
     e->highest = last_change_id;
   if (!e->has_token)
     return;
-  if (e->token.change >= e->highest)
+  if (e->token.change >= e->highest) {
     entry_withdraw(reg, e);
-  else
-    ws_entry_signal(e);
+    return;
+  }
+  ws_log(reg, WAITSET_LOG_TRACE,
+         "waitset %s: account %s signalled, token %d behind change %lld",
+         e->ws->id, e->acct->id, (int)e->token.change,
+         (long long)e->highest);
+  ws_entry_signal(e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -604,6 +609,12 @@ rec_add(waitset_registry *reg, ws_entry *e, int kind, int32_t folder,
 
 lost:
   ws_free(&reg->alloc, tags);
+  if (!e->cur_lost)
+    ws_log(reg, WAITSET_LOG_WARN,
+           "waitset %s: change detail of account %s dropped, over the cap "
+           "of %lld records or out of memory",
+           e->ws->id, e->acct->id,
+           (long long)reg->opt[WAITSET_OPT_MAX_DETAIL_PER_ACCOUNT]);
   e->cur_lost = 1;
 }
 
@@ -779,6 +790,9 @@ ws_signal_entry_change(waitset_registry *reg, ws_entry *e,
   if (c->source_waitset_id != NULL
       && strcmp(c->source_waitset_id, e->ws->id) == 0)
     return 0;
+  ws_log(reg, WAITSET_LOG_TRACE,
+         "waitset %s: account %s signalled by change %lld", e->ws->id,
+         e->acct->id, (long long)c->change_id);
   record_change(reg, e, c);
   return ws_entry_signal(e);
 }

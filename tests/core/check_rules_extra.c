@@ -106,6 +106,31 @@ START_TEST(folder_interests_int32_bounds)
 }
 END_TEST
 
+/* Type lists trim every character up to U+0020 around each piece, tabs
+ * and line breaks included. */
+START_TEST(types_trim_control_characters)
+{
+  wt_request rq;
+  wt_response *r;
+  const char *ws;
+
+  wt_req_create(&rq, "\tm,\nc\r ");
+  r = wt_call(fx, ADC, &rq);
+  wt_assert_ok(r);
+  ck_assert_str_eq(r->def_types, "m,c");
+
+  ws = wt_create(fx, ADC, "m", NULL);
+  wt_req_wait(&rq, ws, "0");
+  wt_req_add(&rq, WT_U1)->types = "\tc\t";
+  r = wt_call(fx, ADC, &rq);
+  wt_assert_no_errors(r);
+  wt_deliver(fx, WT_U1, WT_INBOX, 300);
+  wt_assert_no_accounts(wt_poll(fx, ADC, ws, "0"));
+  wt_create_contact(fx, WT_U1, 400);
+  wt_assert_accounts(wt_poll(fx, ADC, ws, "0"), WT_U1);
+}
+END_TEST
+
 /* Each case carries two syntax faults, so the check order decides which
  * attribute the Fault names. */
 enum order_case {
@@ -462,6 +487,7 @@ rules_extra_suite(void)
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, folder_interests_int32_bounds);
+  tcase_add_test(tc, types_trim_control_characters);
   tcase_add_loop_test(tc, validation_check_order, 0, ORDER_CASE_COUNT);
   tcase_add_test(tc, wait_duplicate_add_in_one_list);
   tcase_add_test(tc, idle_clock_kept_on_rights_fault);

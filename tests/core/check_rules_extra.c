@@ -423,6 +423,68 @@ START_TEST(expand_same_item_twice_in_change)
 }
 END_TEST
 
+/* Post one change to U1 in Inbox with a single created or deleted item. */
+static void
+post_single_record(int deleted, int32_t item, int32_t flags)
+{
+  waitset_change c;
+  waitset_item_info it;
+  int32_t folder = WT_INBOX;
+
+  memset(&c, 0, sizeof(c));
+  memset(&it, 0, sizeof(it));
+  it.id = item;
+  it.imap_uid = item;
+  it.type = WAITSET_ITEM_MESSAGE;
+  it.folder_id = WT_INBOX;
+  it.flags = flags;
+  c.size = sizeof(c);
+  c.account_id = WT_U1;
+  c.types = WAITSET_TYPE_MESSAGE;
+  c.folders = &folder;
+  c.folder_count = 1;
+  if (deleted) {
+    c.deleted = &it;
+    c.deleted_count = 1;
+  } else {
+    c.created = &it;
+    c.created_count = 1;
+  }
+  wt_post(fx, &c);
+}
+
+START_TEST(expand_same_kind_record_replaced)
+{
+  const char *ws = wt_create(fx, ADC, "m", WT_U1, NULL);
+  wt_response *r;
+  const wt_mods *m;
+
+  post_single_record(0, 300, 512);
+  post_single_record(0, 300, 544);
+  post_single_record(1, 301, 0);
+  post_single_record(1, 301, 0);
+  r = wt_poll_expand(fx, ADC, ws, "0");
+  m = wt_find_mods(wt_assert_has_account(r, WT_U1), WT_INBOX);
+  ck_assert_ptr_nonnull(m);
+  ck_assert_uint_eq(m->created_count, 1);
+  ck_assert_int_eq(m->created[0].id, 300);
+  ck_assert_int_eq(m->created[0].flags, 544);
+  ck_assert_uint_eq(m->deleted_count, 1);
+  ck_assert_int_eq(m->deleted[0].id, 301);
+
+  /* The same holds when the later record arrives after a send and the
+   * client resends its stale seq. */
+  post_single_record(0, 300, 32);
+  r = wt_poll_expand(fx, ADC, ws, "0");
+  wt_assert_seq(r, "3");
+  m = wt_find_mods(wt_assert_has_account(r, WT_U1), WT_INBOX);
+  ck_assert_ptr_nonnull(m);
+  ck_assert_uint_eq(m->created_count, 1);
+  ck_assert_int_eq(m->created[0].flags, 32);
+  ck_assert_uint_eq(m->deleted_count, 1);
+}
+END_TEST
+
 START_TEST(expand_tag_copy_filtered_by_parent)
 {
   wt_request rq;
@@ -496,6 +558,7 @@ rules_extra_suite(void)
   tcase_add_test(tc, all_wait_other_global_admin_denied);
   tcase_add_test(tc, failed_create_evicts_nothing);
   tcase_add_test(tc, expand_same_item_twice_in_change);
+  tcase_add_test(tc, expand_same_kind_record_replaced);
   tcase_add_test(tc, expand_tag_copy_filtered_by_parent);
   suite_add_tcase(s, tc);
   return s;

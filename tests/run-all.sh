@@ -38,12 +38,10 @@ case "$mode" in
     ;;
   valgrind)
     export CK_FORK=no
-    # Tests that start waitsetd read this to run the server under valgrind.
+    # The waitsetd smoke test starts the server under this prefix.
     export WAITSET_SERVER_WRAPPER="valgrind --quiet --error-exitcode=99 \
 --leak-check=full --errors-for-leak-kinds=definite,indirect"
-    test_args+=(--timeout-multiplier 10
-      "--wrap=valgrind --quiet --error-exitcode=99 --leak-check=full \
---errors-for-leak-kinds=definite,indirect --track-fds=no")
+    test_args+=(--timeout-multiplier 10 "--wrap=$top/tests/valgrind-wrap.sh")
     ;;
 esac
 

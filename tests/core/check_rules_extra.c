@@ -229,6 +229,78 @@ START_TEST(wait_duplicate_add_in_one_list)
 }
 END_TEST
 
+START_TEST(update_unknown_name_reported)
+{
+  const char *ws = wt_create(fx, ADC, "m", WT_U1, NULL);
+  wt_request rq;
+  wt_response *r;
+
+  wt_req_wait(&rq, ws, "0");
+  wt_req_update(&rq, NULL)->name = "nobody@ex.test";
+  wt_req_add(&rq, WT_U1);
+  r = wt_call(fx, ADC, &rq);
+  /* Add errors come before update errors, whatever the list order. */
+  wt_assert_errors(r, 2, WT_U1, WAITSET_ACCOUNT_ALREADY_IN_SET_DURING_ADD,
+                   "nobody@ex.test", WAITSET_ACCOUNT_NO_SUCH_ACCOUNT);
+
+  /* A known name resolves, and the update applies to that account. */
+  wt_req_wait(&rq, ws, "0");
+  wt_req_update(&rq, NULL)->name = WT_U1_NAME;
+  rq.update[0].types = "c";
+  r = wt_call(fx, ADC, &rq);
+  wt_assert_no_errors(r);
+  wt_deliver(fx, WT_U1, WT_INBOX, 300);
+  wt_assert_no_accounts(wt_poll(fx, ADC, ws, "0"));
+  wt_create_contact(fx, WT_U1, 400);
+  wt_assert_accounts(wt_poll(fx, ADC, ws, "0"), WT_U1);
+}
+END_TEST
+
+START_TEST(remove_rights_checked)
+{
+  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  wt_request rq;
+
+  wt_account_grant(fx, WT_U1, WT_U2);
+  wt_req_wait(&rq, ws, "0");
+  wt_req_add(&rq, WT_U2);
+  wt_req_remove(&rq, WT_NOBODY);
+  wt_assert_fault(wt_call(fx, U1C, &rq), "service.PERM_DENIED",
+                  "can not access account " WT_NOBODY, NULL);
+  ck_assert_uint_eq(session_count(ws), 1);
+
+  wt_req_wait(&rq, ws, "0");
+  wt_req_add(&rq, WT_U2);
+  wt_req_remove(&rq, WT_U3);
+  wt_assert_fault(wt_call(fx, U1C, &rq), "service.PERM_DENIED",
+                  "cannot access account " WT_U3_NAME, NULL);
+  ck_assert_uint_eq(session_count(ws), 1);
+}
+END_TEST
+
+/* Accounts are checked in the order add, update, remove, so the first
+ * entry that fails in that order names the Fault. */
+START_TEST(account_rights_check_order)
+{
+  const char *ws = wt_create(fx, U1C, "m", WT_U1, NULL);
+  wt_request rq;
+
+  wt_req_wait(&rq, ws, "0");
+  wt_req_remove(&rq, WT_NOBODY);
+  wt_req_update(&rq, WT_U2);
+  wt_req_add(&rq, WT_U3);
+  wt_assert_fault(wt_call(fx, U1C, &rq), "service.PERM_DENIED",
+                  "cannot access account " WT_U3_NAME, NULL);
+
+  wt_req_wait(&rq, ws, "0");
+  wt_req_remove(&rq, WT_NOBODY);
+  wt_req_update(&rq, WT_U3);
+  wt_assert_fault(wt_call(fx, U1C, &rq), "service.PERM_DENIED",
+                  "cannot access account " WT_U3_NAME, NULL);
+  ck_assert_uint_eq(session_count(ws), 1);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Idle clock                                                          */
 
@@ -552,6 +624,9 @@ rules_extra_suite(void)
   tcase_add_test(tc, types_trim_control_characters);
   tcase_add_loop_test(tc, validation_check_order, 0, ORDER_CASE_COUNT);
   tcase_add_test(tc, wait_duplicate_add_in_one_list);
+  tcase_add_test(tc, update_unknown_name_reported);
+  tcase_add_test(tc, remove_rights_checked);
+  tcase_add_test(tc, account_rights_check_order);
   tcase_add_test(tc, idle_clock_kept_on_rights_fault);
   tcase_add_test(tc, idle_clock_refreshed_by_data_response);
   tcase_add_test(tc, idle_clock_refreshed_at_expiry);

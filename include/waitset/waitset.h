@@ -354,11 +354,15 @@ waitset_lookup_caller(const waitset_lookup *lookup);
 
 /**
  * Complete a lookup with the host's answer (copied). Call exactly once
- * per lookup, on the loop thread; the lookup is freed by this call.
- * @return 0, WAITSET_EINVAL (NULL lookup or info, bad status), or
- *         WAITSET_ECANCELED when the request that asked was abandoned or
- *         the registry is closing (the answer is dropped; still 0 work
- *         for the host).
+ * per lookup, on the loop thread. The lookup is freed when this returns
+ * 0 or WAITSET_ECANCELED. After any other code the lookup is untouched
+ * and the host must complete it again with a valid answer.
+ * @return 0, WAITSET_EINVAL (NULL lookup or info, bad status),
+ *         WAITSET_EVERSION (unknown info size), WAITSET_ERECURSIVE (from
+ *         the log hook), or
+ *         WAITSET_ECANCELED when the request that started the lookup was
+ *         abandoned or the registry is closing. The answer is then
+ *         dropped, and the host has nothing more to do.
  * @since 1.0
  */
 WAITSET_API int waitset_lookup_complete(waitset_lookup *lookup,

@@ -464,9 +464,11 @@ int ws_options_check(const int64_t *values);
 const int64_t *ws_option_defaults(void);
 const waitset_allocator *ws_libc_allocator(void);
 
-/* request.c */
-void ws_call_resume(waitset_call *call);
+/* request_apply.c */
 void ws_req_free(waitset_call *call);
+
+/* request_ops.c */
+void ws_call_resume(waitset_call *call);
 void ws_call_timer_fired(waitset_call *call);
 void ws_call_cancel_all(waitset_registry *reg);
 

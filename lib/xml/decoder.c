@@ -885,7 +885,7 @@ clear_state(waitset_xml_decoder *dec)
   dec->elements = 0;
   dec->pending_len = 0;
   dec->parsed = 0;
-  dec->flush_at = WSX_PARSE_THRESHOLD;
+  dec->flush_at = dec->parse_threshold;
   dec->parse_calls = 0;
   dec->scanned_bytes = 0;
   dec->first_byte = -1;
@@ -976,6 +976,7 @@ waitset_xml_decoder_new(waitset_xml_decoder **out,
   dec->opts.max_attributes = (uint32_t)OPTION(
       opts, max_attributes, WAITSET_XML_DEFAULT_MAX_ATTRIBUTES);
   wsx_arena_init(&dec->arena, &dec->alloc);
+  dec->parse_threshold = WSX_PARSE_THRESHOLD;
   clear_state(dec);
 
   mem.malloc_fcn = alloc->malloc;
@@ -1143,23 +1144,33 @@ note_first_byte(waitset_xml_decoder *dec, const unsigned char *p, size_t len)
   }
 }
 
+/* Return the bytes given to expat that it has not parsed yet: the
+ * unfinished token it scans again on the next call. Outside a handler
+ * expat reports the position of its last event, which is where that
+ * token starts; without an event yet, every byte counts. */
+static uint64_t
+unparsed_bytes(waitset_xml_decoder *dec)
+{
+  XML_Index index = XML_GetCurrentByteIndex(dec->parser);
+
+  if (index < 0 || (uint64_t)index > dec->parsed)
+    return dec->parsed;
+  return dec->parsed - (uint64_t)index;
+}
+
 /* Give bytes to expat in pieces of at most INT_MAX and update the
  * counters and flush_at. Returns 0 or the error code recorded. */
 static int
 parse_bytes(waitset_xml_decoder *dec, const char *p, size_t len, int is_final)
 {
+  uint64_t unparsed;
+
   do {
     int chunk = len > (size_t)INT_MAX ? INT_MAX : (int)len;
     int last = is_final && (size_t)chunk == len;
-    uint64_t held = dec->parsed;
-    XML_Index index = XML_GetCurrentByteIndex(dec->parser);
 
-    /* Outside a handler expat reports the position of its last event,
-     * so the bytes after it are the unfinished token it scans again. */
-    if (index >= 0 && (uint64_t)index <= dec->parsed)
-      held = dec->parsed - (uint64_t)index;
     dec->parse_calls++;
-    dec->scanned_bytes += held + (uint64_t)chunk;
+    dec->scanned_bytes += unparsed_bytes(dec) + (uint64_t)chunk;
     dec->parsed += (uint64_t)chunk;
     if (XML_Parse(dec->parser, p, chunk, last) != XML_STATUS_OK) {
       if (!dec->has_error) {
@@ -1172,14 +1183,9 @@ parse_bytes(waitset_xml_decoder *dec, const char *p, size_t len, int is_final)
     p += chunk;
     len -= (size_t)chunk;
   } while (len > 0);
-  if (!is_final) {
-    XML_Index index = XML_GetCurrentByteIndex(dec->parser);
-    uint64_t held = dec->parsed;
-
-    if (index >= 0 && (uint64_t)index <= dec->parsed)
-      held = dec->parsed - (uint64_t)index;
-    dec->flush_at = held > WSX_PARSE_THRESHOLD ? held : WSX_PARSE_THRESHOLD;
-  }
+  unparsed = unparsed_bytes(dec);
+  dec->flush_at = unparsed > dec->parse_threshold ? unparsed
+                                                  : dec->parse_threshold;
   return 0;
 }
 
@@ -1223,8 +1229,19 @@ feed_bytes(waitset_xml_decoder *dec, const char *p, size_t len, int is_final)
     return 0;
   }
   if (dec->pending_len > 0) {
-    size_t n = dec->pending_len;
+    size_t n;
 
+    /* A small chunk joins the pending input, so that expat is not called
+     * again for a few bytes. */
+    if (len < dec->parse_threshold) {
+      if (keep_pending(dec, p, len) != 0) {
+        set_position(dec, 0, 0, dec->parsed);
+        set_oom(dec);
+        return WAITSET_ENOMEM;
+      }
+      len = 0;
+    }
+    n = dec->pending_len;
     dec->pending_len = 0;
     rc = parse_bytes(dec, dec->pending, n, is_final && len == 0);
     if (rc != 0 || len == 0)

@@ -65,15 +65,18 @@ struct waitset_xml_decoder {
    * again from its start on every XML_Parse call, so feeding it small
    * chunks costs O(n^2) for a long token. The decoder therefore calls
    * XML_Parse only once the new bytes are at least WSX_PARSE_THRESHOLD
-   * and at least as many as expat still holds unparsed, so each byte is
+   * and at least as many as expat keeps unparsed, so each byte is
    * scanned a bounded number of times. */
   char *pending;
   size_t pending_len;
   size_t pending_cap;
   uint64_t parsed;   /* bytes given to expat */
   uint64_t flush_at; /* pending bytes that trigger the next XML_Parse */
+  /* The smallest flush_at: WSX_PARSE_THRESHOLD; tests lower it to make
+   * expat see every chunk boundary. */
+  uint64_t parse_threshold;
   /* Counters for tests: XML_Parse calls, and the bytes each call had to
-   * scan (the unparsed tail expat held plus the new bytes). */
+   * scan (the unparsed tail kept by expat plus the new bytes). */
   uint64_t parse_calls;
   uint64_t scanned_bytes;
   int first_byte;  /* first non-blank byte, or -1 */

@@ -67,7 +67,6 @@ void wsx_buf_free(wsx_buf *buf);
 /* A node of the tree; `pub` is first so the public pointer converts. */
 typedef struct wsx_node {
   waitset_xml_node pub;
-  struct wsx_node *last_child;
   uint64_t offset; /* byte offset of the start tag */
 } wsx_node;
 

@@ -3,8 +3,9 @@
  * Core rules that the other suites leave out. They cover the 32-bit range
  * of folder ids, the order of syntax checks, duplicates within one Wait
  * and the events that refresh the idle clock. They also cover the owner
- * check on all-accounts Waits, eviction only by a successful Create, and
- * how the records of one change are merged and filtered for expand.
+ * check on all-accounts Waits, eviction only by a successful Create, the
+ * wire values of change bits, and how the records of one change are merged
+ * and filtered for expand.
  */
 #include <check.h>
 #include <stdio.h>
@@ -314,7 +315,7 @@ START_TEST(idle_clock_kept_on_rights_fault)
   before = last_access(ws);
   wt_run_for(fx, 5);
 
-  /* The owner check passes; the account check then faults. */
+  /* The owner check passes, and then the account check faults. */
   wt_req_wait(&rq, ws, "0");
   wt_req_add(&rq, WT_NOBODY);
   wt_assert_fault(wt_call(fx, U1C, &rq), "service.PERM_DENIED",
@@ -557,6 +558,68 @@ START_TEST(expand_same_kind_record_replaced)
 }
 END_TEST
 
+/* The change reason bits have fixed wire values, which clients decode from
+ * <modMsgs change="..">. */
+START_TEST(change_bits_match_wire_values)
+{
+  ck_assert_int_eq(WAITSET_CHANGE_UNREAD, 1);
+  ck_assert_int_eq(WAITSET_CHANGE_TAGS, 2);
+  ck_assert_int_eq(WAITSET_CHANGE_FLAGS, 4);
+  ck_assert_int_eq(WAITSET_CHANGE_CONFIG, 8);
+  ck_assert_int_eq(WAITSET_CHANGE_SIZE, 16);
+  ck_assert_int_eq(WAITSET_CHANGE_DATE, 32);
+  ck_assert_int_eq(WAITSET_CHANGE_SUBJECT, 64);
+  ck_assert_int_eq(WAITSET_CHANGE_IMAP_UID, 128);
+  ck_assert_int_eq(WAITSET_CHANGE_FOLDER, 256);
+  ck_assert_int_eq(WAITSET_CHANGE_PARENT, 512);
+  ck_assert_int_eq(WAITSET_CHANGE_CHILDREN, 1024);
+  ck_assert_int_eq(WAITSET_CHANGE_SENDERS, 2048);
+  ck_assert_int_eq(WAITSET_CHANGE_NAME, 4096);
+  ck_assert_int_eq(WAITSET_CHANGE_COLOR, 8192);
+  ck_assert_int_eq(WAITSET_CHANGE_POSITION, 16384);
+  ck_assert_int_eq(WAITSET_CHANGE_QUERY, 32768);
+  ck_assert_int_eq(WAITSET_CHANGE_CONTENT, 65536);
+}
+END_TEST
+
+/* Bits without a header constant (MODSEQ, POP3UID and the rest) reach the
+ * response unchanged. */
+START_TEST(expand_high_change_bits_kept)
+{
+  const char *ws = wt_create(fx, ADC, "m", WT_U1, NULL);
+  const int32_t modseq = 0x20000000;
+  const int32_t pop3uid = 0x40000000;
+  waitset_change c;
+  waitset_item_info it;
+  int32_t folder = WT_INBOX;
+  wt_response *r;
+  const wt_mods *m;
+
+  memset(&c, 0, sizeof(c));
+  memset(&it, 0, sizeof(it));
+  it.id = 300;
+  it.imap_uid = 300;
+  it.type = WAITSET_ITEM_MESSAGE;
+  it.folder_id = WT_INBOX;
+  it.change = modseq | pop3uid | WAITSET_CHANGE_FLAGS;
+  c.size = sizeof(c);
+  c.account_id = WT_U1;
+  c.types = WAITSET_TYPE_MESSAGE;
+  c.folders = &folder;
+  c.folder_count = 1;
+  c.modified = &it;
+  c.modified_count = 1;
+  wt_post(fx, &c);
+
+  r = wt_poll_expand(fx, ADC, ws, "0");
+  m = wt_find_mods(wt_assert_has_account(r, WT_U1), WT_INBOX);
+  ck_assert_ptr_nonnull(m);
+  ck_assert_uint_eq(m->modified_count, 1);
+  ck_assert_int_eq(m->modified[0].change,
+                   modseq | pop3uid | WAITSET_CHANGE_FLAGS);
+}
+END_TEST
+
 START_TEST(expand_tag_copy_filtered_by_parent)
 {
   wt_request rq;
@@ -634,6 +697,8 @@ rules_extra_suite(void)
   tcase_add_test(tc, failed_create_evicts_nothing);
   tcase_add_test(tc, expand_same_item_twice_in_change);
   tcase_add_test(tc, expand_same_kind_record_replaced);
+  tcase_add_test(tc, change_bits_match_wire_values);
+  tcase_add_test(tc, expand_high_change_bits_kept);
   tcase_add_test(tc, expand_tag_copy_filtered_by_parent);
   suite_add_tcase(s, tc);
   return s;

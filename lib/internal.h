@@ -423,28 +423,7 @@ ws_waitset *ws_waitset_new(waitset_registry *reg, uint32_t def_types,
 int ws_waitset_register(waitset_registry *reg, ws_waitset *ws,
                         const char *owner_id);
 void ws_waitset_destroy(waitset_registry *reg, ws_waitset *ws);
-ws_entry *ws_entry_add(waitset_registry *reg, ws_waitset *ws,
-                       const char *id);
-void ws_entry_remove(waitset_registry *reg, ws_entry *e);
-void ws_acct_unref(waitset_registry *reg, ws_acct *acct, int indexed);
-ws_acct *ws_index_get(const ws_map *index, const char *id, uint32_t hash);
-void ws_entry_token_check(waitset_registry *reg, ws_entry *e,
-                          int64_t last_change_id);
-int ws_entry_signal(ws_entry *e);
-int ws_signal_entry_change(waitset_registry *reg, ws_entry *e,
-                           const waitset_change *c);
-int ws_queue_runtime_error(waitset_registry *reg, ws_waitset *ws,
-                           const char *id, int code);
-void ws_try_send(waitset_registry *reg, ws_waitset *ws);
-void ws_detail_free(waitset_registry *reg, ws_entry *e);
-void ws_complete_wait(waitset_call *call, int canceled);
-int ws_build_query(waitset_call *call, ws_waitset *only);
-waitset_response *ws_response_new(waitset_call *call, ws_arena **arena_out);
-void ws_response_discard(waitset_call *call, ws_arena *arena);
-void ws_finish_call(waitset_call *call, waitset_response *resp,
-                    ws_arena *arena);
-void ws_detach_waiter(waitset_call *call);
-
+void ws_err_list_free(waitset_registry *reg, ws_err_list *list);
 const char *ws_waitset_key(const void *value);
 const char *ws_entry_key(const void *value);
 const char *ws_acct_key(const void *value);
@@ -453,11 +432,45 @@ uint32_t ws_waitset_hash(const void *value);
 uint32_t ws_entry_hash(const void *value);
 uint32_t ws_acct_hash(const void *value);
 uint32_t ws_owner_hash(const void *value);
+
+/* waitset_entry.c */
+ws_entry *ws_entry_add(waitset_registry *reg, ws_waitset *ws,
+                       const char *id);
+void ws_entry_remove(waitset_registry *reg, ws_entry *e);
+void ws_entry_free(waitset_registry *reg, ws_entry *e, int unmap);
+void ws_acct_unref(waitset_registry *reg, ws_acct *acct, int indexed);
+ws_acct *ws_index_get(const ws_map *index, const char *id, uint32_t hash);
+void ws_entry_token_check(waitset_registry *reg, ws_entry *e,
+                          int64_t last_change_id);
+int ws_entry_signal(ws_entry *e);
+void ws_detail_free(waitset_registry *reg, ws_entry *e);
+void ws_detail_clear(waitset_registry *reg, ws_entry *e, int sent);
 #define WS_FOLDERS_ARRAY 0xff
 uint32_t ws_entry_folder_count(const ws_entry *e);
 const int32_t *ws_entry_folders(const ws_entry *e);
 void ws_entry_set_folders(waitset_registry *reg, ws_entry *e,
                           int32_t *array);
+
+/* waitset_record.c */
+int ws_signal_entry_change(waitset_registry *reg, ws_entry *e,
+                           const waitset_change *c);
+int ws_queue_runtime_error(waitset_registry *reg, ws_waitset *ws,
+                           const char *id, int code);
+void ws_detail_merge_sent(waitset_registry *reg, ws_entry *e);
+int ws_folder_wanted(const ws_entry *e, int32_t folder);
+
+/* waitset_send.c */
+void ws_try_send(waitset_registry *reg, ws_waitset *ws);
+void ws_complete_wait(waitset_call *call, int canceled);
+waitset_response *ws_response_new(waitset_call *call, ws_arena **arena_out);
+void ws_response_discard(waitset_call *call, ws_arena *arena);
+void ws_finish_call(waitset_call *call, waitset_response *resp,
+                    ws_arena *arena);
+void ws_detach_waiter(waitset_call *call);
+void ws_seq_decimal(uint64_t v, char out[24]);
+
+/* waitset_query.c */
+int ws_build_query(waitset_call *call, ws_waitset *only);
 
 /* options.c */
 int ws_options_check(const int64_t *values);

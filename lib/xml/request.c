@@ -109,9 +109,11 @@ fail_at(waitset_xml_decoder *dec, const waitset_xml_node *node, int code,
 
 /*
  * Read a field written either as an attribute or as a child element with
- * text content. *out is NULL when absent. A field given more than once
- * (attribute and element, or two elements) is rejected because which one
- * should win is not defined.
+ * text content. *out is NULL when absent. Like a child element, an
+ * attribute counts only when it is unqualified or in the element's own
+ * namespace, so o:waitSet in a foreign namespace is ignored. A field
+ * given more than once (attribute and element, or two elements) is
+ * rejected because which one should win is not defined.
  */
 static int
 read_field(waitset_xml_decoder *dec, const waitset_xml_node *node,
@@ -123,7 +125,11 @@ read_field(waitset_xml_decoder *dec, const waitset_xml_node *node,
   size_t i;
 
   for (i = 0; i < node->attr_count; i++) {
-    if (strcmp(node->attrs[i].name, name) != 0)
+    const waitset_xml_attr *attr = &node->attrs[i];
+
+    if (strcmp(attr->name, name) != 0
+        || (attr->namespace_uri[0] != '\0'
+            && strcmp(attr->namespace_uri, node->namespace_uri) != 0))
       continue;
     if (count++ == 0)
       found = node->attrs[i].value;

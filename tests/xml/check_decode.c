@@ -289,11 +289,29 @@ START_TEST(decode_unknown_input_ignored)
       ENV_CLOSE,
       0, &dec);
 
-  /* A namespaced attribute with the field's local name counts as the
-   * field: x:allAccounts is read like allAccounts. */
-  ck_assert_str_eq(doc->request->all_accounts, "1");
+  /* An attribute in a foreign namespace is not the field, and names
+   * are case-sensitive: neither x:allAccounts nor allaccounts counts. */
+  ck_assert_ptr_null(doc->request->all_accounts);
   ck_assert_str_eq(doc->context->auth_token, "T");
   ck_assert_uint_eq(doc->request->add_count, 0);
+  waitset_xml_decoder_free(dec);
+}
+END_TEST
+
+START_TEST(decode_attribute_namespaces)
+{
+  waitset_xml_decoder *dec;
+  const waitset_xml_document *doc = decode_ok(
+      BODY12("<m:WaitSetRequest xmlns:m=\"urn:zimbraMail\" "
+             "xmlns:o=\"urn:o\" o:waitSet=\"W1\" waitSet=\"W2\" "
+             "m:seq=\"3\" o:block=\"1\"/>"),
+      0, &dec);
+
+  /* o:waitSet is a different attribute from waitSet, so it is neither
+   * read nor a second waitSet; m:seq is in the command's namespace. */
+  ck_assert_str_eq(doc->request->waitset_id, "W2");
+  ck_assert_str_eq(doc->request->seq, "3");
+  ck_assert_ptr_null(doc->request->block);
   waitset_xml_decoder_free(dec);
 }
 END_TEST
@@ -430,6 +448,8 @@ static char deep_doc[4096];
 static char big_attr_doc[8192];
 static char many_accounts_doc[16384];
 static char big_text_doc[8192];
+static char many_elements_doc[4096];
+static char many_attrs_doc[1024];
 
 typedef struct bad_case {
   const char *label;
@@ -523,6 +543,13 @@ static const bad_case bad_cases[] = {
     "authToken", 12 },
   { "account count", many_accounts_doc, 0, WAITSET_EXML_LIMIT,
     WAITSET_EINVALID_REQUEST, "more than 100 accounts in <add>", "add", 12 },
+  { "element count", many_elements_doc, 1, WAITSET_EXML_LIMIT,
+    WAITSET_EINVALID_REQUEST, "the document has more than 200 elements",
+    "x", 12 },
+  { "attribute count", many_attrs_doc, 0, WAITSET_EXML_LIMIT,
+    WAITSET_EINVALID_REQUEST,
+    "element WaitSetRequest has more than 8 attributes", "WaitSetRequest",
+    12 },
   { "JSON body",
     "{\"Body\":{\"WaitSetRequest\":{\"_jsns\":\"urn:zimbraMail\"}}}", 0,
     WAITSET_EXML_SYNTAX, WAITSET_EPARSE_ERROR,
@@ -597,6 +624,23 @@ build_limit_docs(void)
                             i);
   snprintf(many_accounts_doc + len, sizeof(many_accounts_doc) - len,
            "</add></CreateWaitSetRequest>");
+
+  /* 201 elements: one more than the element limit of the bad cases. */
+  len = (size_t)snprintf(many_elements_doc, sizeof(many_elements_doc), "%s",
+                         "<NoOpRequest xmlns=\"urn:zimbraMail\">");
+  for (i = 0; i < 200; i++)
+    len += (size_t)snprintf(many_elements_doc + len,
+                            sizeof(many_elements_doc) - len, "<x/>");
+  snprintf(many_elements_doc + len, sizeof(many_elements_doc) - len,
+           "</NoOpRequest>");
+
+  /* 9 attributes: one more than the attribute limit of the bad cases. */
+  len = (size_t)snprintf(many_attrs_doc, sizeof(many_attrs_doc), "%s",
+                         "<WaitSetRequest xmlns=\"urn:zimbraMail\"");
+  for (i = 0; i < 9; i++)
+    len += (size_t)snprintf(many_attrs_doc + len,
+                            sizeof(many_attrs_doc) - len, " a%d=\"\"", i);
+  snprintf(many_attrs_doc + len, sizeof(many_attrs_doc) - len, "/>");
 }
 
 START_TEST(decode_bad_input)
@@ -616,6 +660,8 @@ START_TEST(decode_bad_input)
   opts.accept_other_commands = c->accept_other;
   opts.max_accounts = 100;
   opts.max_value_bytes = 1024;
+  opts.max_elements = 200;
+  opts.max_attributes = 8;
   dec = xt_decode_opts(c->text, strlen(c->text), &opts, &rc);
   err = waitset_xml_decoder_error(dec);
   ck_assert_msg(rc == c->code, "%s: rc %d, expected %d", c->label, rc,
@@ -869,6 +915,7 @@ decode_suite(void)
   tcase_add_test(tc, decode_fields_as_elements);
   tcase_add_test(tc, decode_comments_and_whitespace);
   tcase_add_test(tc, decode_unknown_input_ignored);
+  tcase_add_test(tc, decode_attribute_namespaces);
   tcase_add_test(tc, decode_session_text_id);
   tcase_add_test(tc, decode_generic_command_tree);
   tcase_add_test(tc, decode_column_counts_characters);

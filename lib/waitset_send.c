@@ -158,19 +158,16 @@ ws_finish_call(waitset_call *call, waitset_response *resp, ws_arena *arena)
   ws_call_enqueue(call);
 }
 
-static int
-fill_mods(waitset_registry *reg, ws_arena *arena, const ws_entry *e,
-          waitset_signal *sig)
+/* Fill the folder ids of the wanted records of a sent buffer, in order
+ * of first appearance, with the record count of each kind. Returns the
+ * number of folders. */
+static size_t
+count_folder_mods(const ws_entry *e, const ws_rec_buf *buf,
+                  waitset_folder_mods *mods)
 {
-  const ws_rec_buf *buf = &e->detail->sent;
-  waitset_folder_mods *mods;
   size_t n = 0;
   uint32_t i;
 
-  mods = ws_arena_calloc(arena, buf->count, sizeof(*mods));
-  if (buf->count > 0 && mods == NULL)
-    return WAITSET_ENOMEM;
-  /* First pass: folders in order of first appearance, with counts. */
   for (i = 0; i < buf->count; i++) {
     const ws_rec *r = &buf->recs[i];
     size_t k;
@@ -191,6 +188,16 @@ fill_mods(waitset_registry *reg, ws_arena *arena, const ws_entry *e,
     else
       mods[k].modified_tag_count++;
   }
+  return n;
+}
+
+/* Allocate the item arrays of each folder for the counts, then reset the
+ * counts to zero for the copy. */
+static int
+alloc_folder_mods(ws_arena *arena, waitset_folder_mods *mods, size_t n)
+{
+  size_t i;
+
   for (i = 0; i < n; i++) {
     waitset_folder_mods *m = &mods[i];
 
@@ -208,7 +215,16 @@ fill_mods(waitset_registry *reg, ws_arena *arena, const ws_entry *e,
     m->created_count = m->deleted_count = m->modified_count = 0;
     m->modified_tag_count = 0;
   }
-  /* Second pass: copy the records. */
+  return 0;
+}
+
+/* Copy each record of a counted folder into its folder's arrays. */
+static int
+copy_folder_mods(ws_arena *arena, const ws_rec_buf *buf,
+                 waitset_folder_mods *mods, size_t n)
+{
+  uint32_t i;
+
   for (i = 0; i < buf->count; i++) {
     const ws_rec *r = &buf->recs[i];
     waitset_folder_mods *m;
@@ -243,6 +259,26 @@ fill_mods(waitset_registry *reg, ws_arena *arena, const ws_entry *e,
         return WAITSET_ENOMEM;
     }
   }
+  return 0;
+}
+
+/* Build the expand detail of a signal: the sent records of an entry,
+ * grouped by folder in two passes (count, then copy). */
+static int
+fill_mods(waitset_registry *reg, ws_arena *arena, const ws_entry *e,
+          waitset_signal *sig)
+{
+  const ws_rec_buf *buf = &e->detail->sent;
+  waitset_folder_mods *mods;
+  size_t n;
+
+  mods = ws_arena_calloc(arena, buf->count, sizeof(*mods));
+  if (buf->count > 0 && mods == NULL)
+    return WAITSET_ENOMEM;
+  n = count_folder_mods(e, buf, mods);
+  if (alloc_folder_mods(arena, mods, n) != 0
+      || copy_folder_mods(arena, buf, mods, n) != 0)
+    return WAITSET_ENOMEM;
   (void)reg;
   sig->mods = mods;
   sig->mods_count = n;

@@ -19,6 +19,12 @@ struct http_server {
   uv_tcp_t listener;
   http_server_config config;
   http_conn *conns; /* doubly linked list of open connections */
+  size_t conn_count;
+  /* Connections closed at once for --max-connections since the last
+   * log line about them, and the loop time of that line. */
+  uint64_t rejected_count;
+  uint64_t rejected_logged_ms;
+  int rejected_logged;
   uint64_t next_request_id;
   int closing;
   int listener_closed;
@@ -28,6 +34,9 @@ struct http_server {
 
 struct http_conn {
   uv_tcp_t tcp;
+  /* Read and idle timeouts; stopped while a request is pending. */
+  uv_timer_t timer;
+  int open_handles; /* tcp and timer until both close callbacks ran */
   http_server *srv;
   http_conn *prev;
   http_conn *next;
@@ -47,6 +56,7 @@ struct http_conn {
   int header_in_value;
   int expect_continue;
   int keep_alive;
+  int in_request; /* the first byte of a request is read, not its end */
   int error_status; /* 400 or 413 when a callback stopped the parser */
 
   /* The request waiting for its response; input read meanwhile is kept
@@ -77,6 +87,7 @@ static void conn_finish(http_conn *conn);
 static void conn_process(http_conn *conn, const char *data, size_t len);
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+static void on_conn_timeout(uv_timer_t *timer);
 
 static void *
 xrealloc(void *ptr, size_t size)
@@ -88,6 +99,43 @@ xrealloc(void *ptr, size_t size)
     abort();
   }
   return p;
+}
+
+/* ------------------------------------------------------------------ */
+/* Timeouts                                                            */
+
+/* Restart the connection's timer; timeout_ms 0 stops it. */
+static void
+conn_arm_timer(http_conn *conn, uint64_t timeout_ms)
+{
+  if (conn->closing)
+    return;
+  if (timeout_ms == 0)
+    uv_timer_stop(&conn->timer);
+  else
+    uv_timer_start(&conn->timer, on_conn_timeout, timeout_ms, 0);
+}
+
+/* Wait for the next request under the idle timeout. */
+static void
+conn_wait_idle(http_conn *conn)
+{
+  conn->in_request = 0;
+  conn_arm_timer(conn, conn->srv->config.idle_timeout_ms);
+}
+
+/*
+ * Bound the time a connection may take to end after its last response:
+ * a client that never reads it or never closes its side is cut off. The
+ * read timeout applies, or the idle timeout when that one is disabled.
+ */
+static void
+conn_arm_linger(http_conn *conn)
+{
+  const http_server_config *config = &conn->srv->config;
+
+  conn_arm_timer(conn, config->read_timeout_ms ? config->read_timeout_ms
+                                               : config->idle_timeout_ms);
 }
 
 /* ------------------------------------------------------------------ */
@@ -192,6 +240,8 @@ status_text(int status)
     return "Not Found";
   case 405:
     return "Method Not Allowed";
+  case 408:
+    return "Request Timeout";
   case 413:
     return "Payload Too Large";
   case 500:
@@ -220,8 +270,10 @@ conn_send_response(http_conn *conn, int status, const char *content_type,
                status == 405 ? "Allow: POST\r\n" : "",
                keep_alive ? "keep-alive" : "close");
   conn_write(conn, head, (size_t)n, body, body_length);
-  if (!keep_alive)
+  if (!keep_alive) {
     conn->close_after_write = 1;
+    conn_arm_linger(conn);
+  }
 }
 
 /* Send an HTTP error response with a short text body, then close. */
@@ -258,7 +310,11 @@ reset_request(http_conn *conn)
 static int
 on_message_begin(http_parser *parser)
 {
-  reset_request(parser->data);
+  http_conn *conn = parser->data;
+
+  reset_request(conn);
+  conn->in_request = 1;
+  conn_arm_timer(conn, conn->srv->config.read_timeout_ms);
   return 0;
 }
 
@@ -429,6 +485,10 @@ on_message_complete(http_parser *parser)
    * response. */
   conn->keep_alive = http_should_keep_alive(parser) && !parser->upgrade;
   conn->exchange = ex;
+  /* A pending request, such as a parked wait, is never timed out here:
+   * the handler bounds its time. */
+  conn->in_request = 0;
+  uv_timer_stop(&conn->timer);
 
   /* Keep later pipelined bytes unparsed until this one has its response. */
   http_parser_pause(parser, 1);
@@ -509,6 +569,8 @@ http_exchange_respond(http_exchange *ex, int status,
   conn_send_response(conn, status, content_type, body, body_length,
                      conn->keep_alive && !conn->srv->closing);
   exchange_free(ex);
+  if (!conn->close_after_write)
+    conn_wait_idle(conn);
   if (conn->in_execute)
     conn->resume_pending = 1;
   else
@@ -605,6 +667,9 @@ on_conn_closed(uv_handle_t *handle)
   http_conn *conn = handle->data;
   http_server *srv = conn->srv;
 
+  if (--conn->open_handles > 0)
+    return;
+  srv->conn_count--;
   if (conn->prev != NULL)
     conn->prev->next = conn->next;
   else
@@ -643,6 +708,35 @@ conn_close(http_conn *conn)
   }
   uv_read_stop((uv_stream_t *)&conn->tcp);
   uv_close((uv_handle_t *)&conn->tcp, on_conn_closed);
+  uv_close((uv_handle_t *)&conn->timer, on_conn_closed);
+}
+
+static void
+on_conn_timeout(uv_timer_t *timer)
+{
+  http_conn *conn = timer->data;
+  const http_server_config *config = &conn->srv->config;
+  char message[128];
+
+  if (conn->closing || conn->exchange != NULL)
+    return;
+  if (conn->close_after_write || conn->shutdown_started) {
+    log_debug("%s: connection closed: its last response was not taken "
+              "within the timeout", conn->peer);
+    conn_close(conn);
+    return;
+  }
+  if (conn->in_request) {
+    conn->in_request = 0;
+    snprintf(message, sizeof(message), "request timed out: not received "
+             "in full within %llu ms",
+             (unsigned long long)config->read_timeout_ms);
+    conn_fail(conn, 408, message);
+    return;
+  }
+  log_debug("%s: idle connection closed after %llu ms", conn->peer,
+            (unsigned long long)config->idle_timeout_ms);
+  conn_close(conn);
 }
 
 static void
@@ -666,6 +760,44 @@ format_peer(uv_tcp_t *tcp, char *out, size_t out_len)
 }
 
 static void
+on_rejected_closed(uv_handle_t *handle)
+{
+  free(handle);
+}
+
+/*
+ * Accept a connection over --max-connections and close it at once, so
+ * it does not wait in the kernel's backlog. One log line per second at
+ * most reports how many were closed.
+ */
+static void
+reject_connection(http_server *srv, uv_stream_t *listener)
+{
+  uv_tcp_t *tcp = xrealloc(NULL, sizeof(*tcp));
+  uint64_t now = uv_now(srv->loop);
+  int rc;
+
+  uv_tcp_init(srv->loop, tcp);
+  rc = uv_accept(listener, (uv_stream_t *)tcp);
+  if (rc < 0) {
+    log_error("accept failed: %s", uv_strerror(rc));
+  } else {
+    srv->rejected_count++;
+    if (!srv->rejected_logged || now - srv->rejected_logged_ms >= 1000) {
+      log_warn("closed %llu new connections at once: %zu connections are "
+               "open, the limit set by --max-connections",
+               (unsigned long long)srv->rejected_count, srv->conn_count);
+      srv->rejected_count = 0;
+      srv->rejected_logged_ms = now;
+      srv->rejected_logged = 1;
+    }
+  }
+  /* The log line comes first, so it is written when the client sees the
+   * connection end. */
+  uv_close((uv_handle_t *)tcp, on_rejected_closed);
+}
+
+static void
 on_connection(uv_stream_t *listener, int status)
 {
   http_server *srv = listener->data;
@@ -676,15 +808,24 @@ on_connection(uv_stream_t *listener, int status)
     log_error("accept failed: %s", uv_strerror(status));
     return;
   }
+  if (srv->config.max_connections > 0
+      && srv->conn_count >= srv->config.max_connections) {
+    reject_connection(srv, listener);
+    return;
+  }
   conn = xrealloc(NULL, sizeof(*conn));
   memset(conn, 0, sizeof(*conn));
   conn->srv = srv;
   uv_tcp_init(srv->loop, &conn->tcp);
+  uv_timer_init(srv->loop, &conn->timer);
   conn->tcp.data = conn;
+  conn->timer.data = conn;
+  conn->open_handles = 2;
   conn->next = srv->conns;
   if (srv->conns != NULL)
     srv->conns->prev = conn;
   srv->conns = conn;
+  srv->conn_count++;
 
   rc = uv_accept(listener, (uv_stream_t *)&conn->tcp);
   if (rc < 0) {
@@ -700,7 +841,9 @@ on_connection(uv_stream_t *listener, int status)
   if (rc < 0) {
     log_error("read from %s failed: %s", conn->peer, uv_strerror(rc));
     conn_close(conn);
+    return;
   }
+  conn_wait_idle(conn);
 }
 
 /* ------------------------------------------------------------------ */

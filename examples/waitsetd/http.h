@@ -41,6 +41,15 @@ typedef struct http_server_config {
   const char *host;
   int port; /* 0 picks a free port */
   size_t max_body_bytes;
+  /* A request not fully read this long after its first byte gets 408
+   * and the connection closes; 0 disables the limit. */
+  uint64_t read_timeout_ms;
+  /* A connection with no request in progress and none pending closes
+   * after this long; 0 disables the limit. */
+  uint64_t idle_timeout_ms;
+  /* Connections accepted beyond this many open ones are closed at once;
+   * 0 means no cap. */
+  size_t max_connections;
   http_request_cb on_request;
   void *user_data;
 } http_server_config;

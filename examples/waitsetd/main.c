@@ -179,6 +179,9 @@ start_http(waitsetd *d)
   config.host = d->opts.listen_host;
   config.port = d->opts.listen_port;
   config.max_body_bytes = d->opts.max_request_bytes;
+  config.read_timeout_ms = (uint64_t)d->opts.read_timeout_ms;
+  config.idle_timeout_ms = (uint64_t)d->opts.idle_timeout_ms;
+  config.max_connections = d->opts.max_connections;
   config.on_request = dispatch_request;
   config.user_data = d;
   rc = http_server_start(&d->http, d->loop, &config, bound, sizeof(bound));

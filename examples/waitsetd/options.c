@@ -15,6 +15,9 @@
 #define DEFAULT_HOST "127.0.0.1"
 #define DEFAULT_PORT 7070
 #define DEFAULT_MAX_REQUEST_BYTES 15360000
+#define DEFAULT_READ_TIMEOUT_S 30
+#define DEFAULT_IDLE_TIMEOUT_S 120
+#define DEFAULT_MAX_CONNECTIONS 10000
 
 enum option_unit {
   UNIT_MS,      /* integer milliseconds */
@@ -87,6 +90,21 @@ print_help(const char *program)
          "answered with 413\n"
          "                            (default %d)\n",
          DEFAULT_MAX_REQUEST_BYTES);
+  printf("  --read-timeout N          time to receive one request in "
+         "full, from its\n"
+         "                            first byte, before it gets 408 and "
+         "the\n"
+         "                            connection closes (seconds; default "
+         "%d; 0: none)\n", DEFAULT_READ_TIMEOUT_S);
+  printf("  --idle-timeout N          time a connection may stay open "
+         "with no request\n"
+         "                            in progress or pending (seconds; "
+         "default %d;\n"
+         "                            0: none)\n", DEFAULT_IDLE_TIMEOUT_S);
+  printf("  --max-connections N       open connections; more are closed "
+         "at once\n"
+         "                            (count; default %d; 0: no cap)\n",
+         DEFAULT_MAX_CONNECTIONS);
   printf("  --token-lifetime N        lifetime of issued auth tokens\n"
          "                            (seconds; default 172800 for users, "
          "43200 for\n"
@@ -240,6 +258,9 @@ set_defaults(daemon_options *opts)
   opts->listen_port = DEFAULT_PORT;
   opts->log_level = LOG_LEVEL_INFO;
   opts->max_request_bytes = DEFAULT_MAX_REQUEST_BYTES;
+  opts->read_timeout_ms = DEFAULT_READ_TIMEOUT_S * 1000;
+  opts->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_S * 1000;
+  opts->max_connections = DEFAULT_MAX_CONNECTIONS;
   for (i = 0; i < CORE_OPTION_TOTAL; i++) {
     const struct core_option *o = &core_options[i];
     int64_t value = strtoll(o->default_text, NULL, 10);
@@ -279,6 +300,16 @@ apply_option(daemon_options *opts, const char *name, const char *value)
       return -1;
     }
     opts->max_request_bytes = (size_t)n;
+    return 0;
+  }
+  if (strcmp(name, "read-timeout") == 0)
+    return parse_seconds(name, value, &opts->read_timeout_ms);
+  if (strcmp(name, "idle-timeout") == 0)
+    return parse_seconds(name, value, &opts->idle_timeout_ms);
+  if (strcmp(name, "max-connections") == 0) {
+    if (parse_integer(name, value, 1000000000LL, &n) != 0)
+      return -1;
+    opts->max_connections = (size_t)n;
     return 0;
   }
   if (strcmp(name, "token-lifetime") == 0) {

@@ -15,6 +15,9 @@ typedef struct daemon_options {
   const char *accounts_file; /* NULL: the built-in demo accounts */
   int log_level;             /* enum log_level */
   size_t max_request_bytes;
+  int64_t read_timeout_ms;  /* 0: no limit on reading one request */
+  int64_t idle_timeout_ms;  /* 0: idle connections stay open */
+  size_t max_connections;   /* 0: no cap */
   int64_t token_lifetime_ms; /* 0: Zimbra's defaults (2 days, admin 12 h) */
   /* Core values in the core's units (ms or a count), indexed by
    * enum waitset_option; the defaults are those --help lists. */

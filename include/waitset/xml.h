@@ -165,7 +165,7 @@ typedef struct waitset_xml_document {
   int32_t soap_version; /* enum waitset_xml_soap_version */
   const waitset_xml_context *context; /* never NULL; check ->present */
   int32_t command; /* enum waitset_xml_command */
-  /* The command element: the first child element of Body, or the root of
+  /* The command element: the one child element of Body, or the root of
    * a bare document. Set for every command, waitset ones included. For
    * the seven waitset commands the tree holds only what the request is
    * read from: field elements, <add>, <update>, <remove>, their <a> and
@@ -269,7 +269,10 @@ WAITSET_API int waitset_xml_decoder_new(waitset_xml_decoder **out,
 
 /**
  * Feed the next bytes of one document, in any chunking down to one byte.
- * Pass is_final = 1 with the last chunk (len may be 0).
+ * Pass is_final = 1 with the last chunk (len may be 0). The decoder keeps
+ * small chunks until it has 64 KiB or the final chunk, so the cost per
+ * byte does not depend on the chunking, and an error in kept bytes is
+ * returned by a later feed. The size limit is checked on every feed.
  * @return 0 when the bytes were accepted, and after the final chunk when
  *         the document is complete (waitset_xml_decoder_document());
  *         a negative code on bad input (details in

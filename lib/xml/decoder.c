@@ -508,8 +508,8 @@ role_for_element(waitset_xml_decoder *dec, const wsx_frame *parent,
       if (!ns_equals(ns, ns_len, env_ns))
         return WSX_ROLE_BAD_NAMESPACE;
       if (local[0] == 'H')
-        return WSX_ROLE_HEADER;
-      return dec->seen_body ? WSX_ROLE_SECOND_BODY : WSX_ROLE_BODY;
+        return dec->seen_header ? WSX_ROLE_REPEATED : WSX_ROLE_HEADER;
+      return dec->seen_body ? WSX_ROLE_REPEATED : WSX_ROLE_BODY;
     }
     return WSX_ROLE_IGNORE;
   case WSX_ROLE_HEADER:
@@ -517,9 +517,11 @@ role_for_element(waitset_xml_decoder *dec, const wsx_frame *parent,
       return WSX_ROLE_IGNORE;
     if (!ns_equals(ns, ns_len, WAITSET_XML_NS_ZIMBRA))
       return WSX_ROLE_BAD_NAMESPACE;
-    return dec->context_node != NULL ? WSX_ROLE_IGNORE : WSX_ROLE_CONTEXT;
+    return dec->context_node != NULL ? WSX_ROLE_REPEATED : WSX_ROLE_CONTEXT;
   case WSX_ROLE_BODY:
-    return dec->command_node != NULL ? WSX_ROLE_IGNORE : WSX_ROLE_COMMAND;
+    /* Only one command runs, so a second one is an error rather than
+     * a request that is silently dropped. */
+    return dec->command_node != NULL ? WSX_ROLE_REPEATED : WSX_ROLE_COMMAND;
   case WSX_ROLE_COMMAND:
     if (dec->command == WAITSET_XML_CMD_OTHER)
       return WSX_ROLE_CAPTURE;
@@ -582,6 +584,25 @@ fail_namespace(waitset_xml_decoder *dec, const char *ns, size_t ns_len,
   wsx_buf_free(&value);
 }
 
+static void
+fail_repeated(waitset_xml_decoder *dec, const wsx_frame *parent,
+              const char *local)
+{
+  const char *message;
+
+  if (parent->role == WSX_ROLE_ENVELOPE)
+    message = local[0] == 'H'
+                  ? "invalid request: the envelope has more than one Header"
+                  : "invalid request: the envelope has more than one Body";
+  else if (parent->role == WSX_ROLE_HEADER)
+    message = "invalid request: the Header has more than one context";
+  else
+    message = "invalid request: the Body has more than one element, and "
+              "only one command can run per request";
+  fail_in_handler(dec, WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST, local,
+                  message, NULL, NULL);
+}
+
 static void XMLCALL
 on_start(void *user_data, const XML_Char *qname, const XML_Char **atts)
 {
@@ -627,11 +648,12 @@ on_start(void *user_data, const XML_Char *qname, const XML_Char **atts)
   case WSX_ROLE_BAD_NAMESPACE:
     fail_namespace(dec, ns, ns_len, local);
     return;
-  case WSX_ROLE_SECOND_BODY:
-    fail_in_handler(dec, WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST,
-                    "Body", "invalid request: the envelope has more than "
-                    "one Body", NULL, NULL);
+  case WSX_ROLE_REPEATED:
+    fail_repeated(dec, parent, local);
     return;
+  case WSX_ROLE_HEADER:
+    dec->seen_header = 1;
+    break;
   case WSX_ROLE_BODY:
     dec->seen_body = 1;
     break;
@@ -889,6 +911,7 @@ clear_state(waitset_xml_decoder *dec)
   dec->parse_calls = 0;
   dec->scanned_bytes = 0;
   dec->first_byte = -1;
+  dec->seen_header = 0;
   dec->seen_body = 0;
   dec->soap_version = WAITSET_XML_SOAP_NONE;
   dec->command = WAITSET_XML_CMD_OTHER;

@@ -29,7 +29,9 @@ enum wsx_role {
   WSX_ROLE_FIELD = 9,    /* a field element; only its text is read */
   /* Outcomes that end decoding; never pushed. */
   WSX_ROLE_BAD_NAMESPACE = 10,
-  WSX_ROLE_SECOND_BODY = 11
+  /* A second Header or Body in the envelope, a second context in the
+   * Header or a second element in the Body. */
+  WSX_ROLE_REPEATED = 11
 };
 
 /* One open element. */
@@ -80,6 +82,7 @@ struct waitset_xml_decoder {
   uint64_t parse_calls;
   uint64_t scanned_bytes;
   int first_byte;  /* first non-blank byte, or -1 */
+  int seen_header;
   int seen_body;
   int32_t soap_version;
   int32_t command;

@@ -197,6 +197,37 @@ is_blank(const char *s)
   return 1;
 }
 
+/* Find the one child of a context with this name. A repeated child is
+ * rejected, because which one should win is not defined. */
+static int
+context_child(waitset_xml_decoder *dec, const waitset_xml_node *node,
+              const char *name, const waitset_xml_node **out)
+{
+  const waitset_xml_node *first = own_child(node, NULL, name);
+  const waitset_xml_node *second;
+  wsx_buf prefix;
+  int rc;
+
+  *out = first;
+  if (first == NULL)
+    return 0;
+  second = own_child(node, first, name);
+  if (second == NULL)
+    return 0;
+  wsx_buf_init(&prefix, &dec->alloc);
+  if (wsx_buf_printf(&prefix, "invalid request: invalid context: <%s> is "
+                              "given more than once",
+                     name)
+      != 0) {
+    wsx_buf_free(&prefix);
+    return fail_oom(dec, second);
+  }
+  rc = fail_at(dec, second, WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST,
+               name, prefix.data, NULL, NULL);
+  wsx_buf_free(&prefix);
+  return rc;
+}
+
 static int
 build_context(waitset_xml_decoder *dec)
 {
@@ -210,9 +241,14 @@ build_context(waitset_xml_decoder *dec)
   rc = read_field(dec, node, "authToken", &ctx->auth_token);
   if (rc != 0)
     return rc;
-  if (own_child(node, NULL, "nosession") != NULL)
+  rc = context_child(dec, node, "nosession", &child);
+  if (rc != 0)
+    return rc;
+  if (child != NULL)
     ctx->nosession = 1;
-  child = own_child(node, NULL, "session");
+  rc = context_child(dec, node, "session", &child);
+  if (rc != 0)
+    return rc;
   if (child != NULL) {
     const char *id_attr = waitset_xml_node_attr(child, "id");
 
@@ -228,20 +264,30 @@ build_context(waitset_xml_decoder *dec)
     else if (!is_blank(child->text))
       ctx->session_id = child->text;
   }
-  child = own_child(node, NULL, "account");
+  rc = context_child(dec, node, "account", &child);
+  if (rc != 0)
+    return rc;
   if (child != NULL) {
     ctx->account_by = waitset_xml_node_attr(child, "by");
     ctx->account = child->text;
   }
-  child = own_child(node, NULL, "userAgent");
+  rc = context_child(dec, node, "userAgent", &child);
+  if (rc != 0)
+    return rc;
   if (child != NULL) {
     ctx->user_agent_name = waitset_xml_node_attr(child, "name");
     ctx->user_agent_version = waitset_xml_node_attr(child, "version");
   }
-  child = own_child(node, NULL, "format");
+  rc = context_child(dec, node, "format", &child);
+  if (rc != 0)
+    return rc;
   if (child != NULL) {
-    const char *type = waitset_xml_node_attr(child, "type");
+    const char *type = NULL;
 
+    /* The type is an attribute or a child element, like a field. */
+    rc = read_field(dec, child, "type", &type);
+    if (rc != 0)
+      return rc;
     if (type != NULL && ascii_equal_nocase_trimmed(type, "js"))
       return fail_at(dec, child, WAITSET_EXML_SCHEMA,
                      WAITSET_EINVALID_REQUEST, "format",

@@ -285,7 +285,7 @@ START_TEST(decode_unknown_input_ignored)
       "<CreateWaitSetRequest xmlns=\"urn:zimbraMail\" defTypes=\"m\" "
       "allaccounts=\"1\" x:allAccounts=\"1\" xmlns:x=\"urn:x\">"
       "<unknown a=\"1\"/><add xmlns=\"urn:other\"><a id=\"no\"/></add>"
-      "</CreateWaitSetRequest><Second xmlns=\"urn:x\"/></soap:Body>"
+      "</CreateWaitSetRequest></soap:Body>"
       ENV_CLOSE,
       0, &dec);
 
@@ -572,6 +572,40 @@ static const bad_case bad_cases[] = {
     "xmlns=\"urn:zimbraAdmin\"/></soap:Body><soap:Body/>" ENV_CLOSE, 0,
     WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST, "more than one Body",
     "Body", 12 },
+  { "second command", BODY12("<WaitSetRequest xmlns=\"urn:zimbraMail\" "
+    "waitSet=\"W\" seq=\"0\"/><DestroyWaitSetRequest "
+    "xmlns=\"urn:zimbraMail\" waitSet=\"W\"/>"), 0,
+    WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST,
+    "the Body has more than one element", "DestroyWaitSetRequest", 12 },
+  { "second Header", ENV11_OPEN "<soap:Header/><soap:Header/><soap:Body>"
+    "<QueryWaitSetRequest xmlns=\"urn:zimbraAdmin\"/></soap:Body>"
+    ENV_CLOSE, 0,
+    WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST,
+    "the envelope has more than one Header", "Header", 11 },
+  { "second context", ENV12_OPEN "<soap:Header><context "
+    "xmlns=\"urn:zimbra\"/><context xmlns=\"urn:zimbra\"><authToken>T"
+    "</authToken></context></soap:Header><soap:Body><QueryWaitSetRequest "
+    "xmlns=\"urn:zimbraAdmin\"/></soap:Body>" ENV_CLOSE, 0,
+    WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST,
+    "the Header has more than one context", "context", 12 },
+  { "format twice", ENV12_OPEN "<soap:Header><context xmlns=\"urn:zimbra\">"
+    "<format type=\"xml\"/><format type=\"js\"/></context></soap:Header>"
+    "<soap:Body><QueryWaitSetRequest xmlns=\"urn:zimbraAdmin\"/>"
+    "</soap:Body>" ENV_CLOSE, 0,
+    WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST,
+    "invalid context: <format> is given more than once", "format", 12 },
+  { "format type element", ENV12_OPEN "<soap:Header><context "
+    "xmlns=\"urn:zimbra\"><format><type>js</type></format></context>"
+    "</soap:Header><soap:Body><QueryWaitSetRequest "
+    "xmlns=\"urn:zimbraAdmin\"/></soap:Body>" ENV_CLOSE, 0,
+    WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST,
+    "invalid format: \"js\"", "format", 12 },
+  { "account twice", ENV12_OPEN "<soap:Header><context xmlns=\"urn:zimbra\">"
+    "<account by=\"name\">a@x</account><account by=\"name\">b@x</account>"
+    "</context></soap:Header><soap:Body><QueryWaitSetRequest "
+    "xmlns=\"urn:zimbraAdmin\"/></soap:Body>" ENV_CLOSE, 0,
+    WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST,
+    "invalid context: <account> is given more than once", "account", 12 },
   { "empty document", "", 0, WAITSET_EXML_SYNTAX, WAITSET_EPARSE_ERROR,
     "parse error: the document is empty", NULL, 12 },
   { "truncated", ENV11_OPEN "<soap:Body><QueryWaitSetRequest", 0,

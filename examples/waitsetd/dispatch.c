@@ -381,8 +381,9 @@ dispatch_request(http_exchange *ex, void *user_data)
     return;
   }
 
-  waitset_xml_decoder_reset(d->decoder);
+  /* The decoder is clean here: it is reset after every request. */
   rc = waitset_xml_decoder_feed(d->decoder, ex->body, ex->body_length, 1);
+  http_exchange_drop_body(ex);
   if (rc != 0) {
     send_decode_error(d, ex, rc);
     waitset_xml_decoder_reset(d->decoder);

@@ -13,6 +13,8 @@
 #define MAX_URL_BYTES 8192
 #define HEADER_NAME_BYTES 32
 #define HEADER_VALUE_BYTES 64
+#define READ_BUFFER_BYTES 65536
+#define BODY_PREALLOC_MAX (1024 * 1024)
 
 struct http_server {
   uv_loop_t *loop;
@@ -25,6 +27,10 @@ struct http_server {
   uint64_t rejected_count;
   uint64_t rejected_logged_ms;
   int rejected_logged;
+  /* Every read goes into this buffer: on_read consumes or copies the
+   * bytes before it returns. */
+  char *read_buffer;
+  int read_buffer_busy;
   uint64_t next_request_id;
   int closing;
   int listener_closed;
@@ -49,6 +55,7 @@ struct http_conn {
   char *body;
   size_t body_length;
   size_t body_capacity;
+  uint64_t declared_length; /* Content-Length, or 0 */
   char header_name[HEADER_NAME_BYTES];
   size_t header_name_length;
   char header_value[HEADER_VALUE_BYTES];
@@ -88,6 +95,7 @@ static void conn_process(http_conn *conn, const char *data, size_t len);
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 static void on_conn_timeout(uv_timer_t *timer);
+static void server_free(http_server *srv);
 
 static void *
 xrealloc(void *ptr, size_t size)
@@ -301,6 +309,7 @@ reset_request(http_conn *conn)
   conn->body = NULL;
   conn->body_length = 0;
   conn->body_capacity = 0;
+  conn->declared_length = 0;
   conn->header_name_length = 0;
   conn->header_value_length = 0;
   conn->header_in_value = 0;
@@ -400,6 +409,8 @@ on_headers_complete(http_parser *parser)
     conn->error_status = 413;
     return -1;
   }
+  if (parser->flags & F_CONTENTLENGTH)
+    conn->declared_length = parser->content_length;
   if (conn->expect_continue)
     conn_write(conn, "HTTP/1.1 100 Continue\r\n\r\n", 25, NULL, 0);
   return 0;
@@ -416,8 +427,18 @@ on_body(http_parser *parser, const char *at, size_t len)
     return -1;
   }
   if (conn->body_length + len + 1 > conn->body_capacity) {
-    size_t capacity = conn->body_capacity ? conn->body_capacity : 4096;
+    size_t capacity = conn->body_capacity;
 
+    /* A declared length (at most the limit) is allocated at once, up to
+     * 1 MiB so a client cannot reserve memory it never sends. A chunked
+     * body starts at 4 KiB. Both double from there. */
+    if (capacity == 0) {
+      capacity = 4096;
+      if (conn->declared_length > 0)
+        capacity = (size_t)(conn->declared_length < BODY_PREALLOC_MAX
+                                ? conn->declared_length + 1
+                                : BODY_PREALLOC_MAX);
+    }
     while (capacity < conn->body_length + len + 1)
       capacity *= 2;
     conn->body = xrealloc(conn->body, capacity);
@@ -555,6 +576,15 @@ conn_resume(http_conn *conn)
 }
 
 void
+http_exchange_drop_body(http_exchange *ex)
+{
+  free((char *)ex->body);
+  ex->body = xrealloc(NULL, 1);
+  ((char *)ex->body)[0] = '\0';
+  ex->body_length = 0;
+}
+
+void
 http_exchange_respond(http_exchange *ex, int status,
                       const char *content_type, const char *body,
                       size_t body_length)
@@ -623,15 +653,35 @@ conn_process(http_conn *conn, const char *data, size_t len)
 static void
 on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 {
-  (void)handle;
-  buf->base = malloc(suggested);
-  buf->len = buf->base != NULL ? suggested : 0;
+  http_conn *conn = handle->data;
+  http_server *srv = conn->srv;
+
+  (void)suggested;
+  if (srv->read_buffer_busy) {
+    /* NOTE: libuv 1.44 reads one stream at a time, so this copy is not
+     * expected to be used; it keeps a nested read safe. */
+    buf->base = malloc(READ_BUFFER_BYTES);
+    buf->len = buf->base != NULL ? READ_BUFFER_BYTES : 0;
+    return;
+  }
+  srv->read_buffer_busy = 1;
+  *buf = uv_buf_init(srv->read_buffer, READ_BUFFER_BYTES);
+}
+
+static void
+release_read_buffer(http_server *srv, const uv_buf_t *buf)
+{
+  if (buf->base == srv->read_buffer)
+    srv->read_buffer_busy = 0;
+  else
+    free(buf->base);
 }
 
 static void
 on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
   http_conn *conn = stream->data;
+  http_server *srv = conn->srv;
 
   if (nread == UV_EOF && conn->exchange == NULL
       && conn->writes_pending > 0) {
@@ -658,7 +708,7 @@ on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
       conn_process(conn, buf->base, (size_t)nread);
     }
   }
-  free(buf->base);
+  release_read_buffer(srv, buf);
 }
 
 static void
@@ -684,7 +734,7 @@ on_conn_closed(uv_handle_t *handle)
     http_closed_cb done = srv->on_closed;
     void *user_data = srv->closed_user_data;
 
-    free(srv);
+    server_free(srv);
     done(user_data);
   }
 }
@@ -884,9 +934,16 @@ format_bound(uv_tcp_t *tcp, char *bound, size_t bound_len)
 }
 
 static void
+server_free(http_server *srv)
+{
+  free(srv->read_buffer);
+  free(srv);
+}
+
+static void
 on_listener_closed_early(uv_handle_t *handle)
 {
-  free(handle->data);
+  server_free(handle->data);
 }
 
 int
@@ -906,6 +963,7 @@ http_server_start(http_server **out, uv_loop_t *loop,
   memset(srv, 0, sizeof(*srv));
   srv->loop = loop;
   srv->config = *config;
+  srv->read_buffer = xrealloc(NULL, READ_BUFFER_BYTES);
   uv_tcp_init(loop, &srv->listener);
   srv->listener.data = srv;
 
@@ -931,7 +989,7 @@ on_listener_closed(uv_handle_t *handle)
     http_closed_cb done = srv->on_closed;
     void *user_data = srv->closed_user_data;
 
-    free(srv);
+    server_free(srv);
     done(user_data);
   }
 }

@@ -62,6 +62,10 @@ int http_server_start(http_server **out, uv_loop_t *loop,
                       const http_server_config *config, char *bound,
                       size_t bound_len);
 
+/* Free the request body early, once it is decoded, so a pending
+ * request holds no body; ex->body becomes "" and body_length 0. */
+void http_exchange_drop_body(http_exchange *ex);
+
 /*
  * Send the response to a request; body is copied. The connection then
  * reads the next request, or closes when the client asked for that.

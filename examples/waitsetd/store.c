@@ -395,32 +395,101 @@ store_free(store *st)
   for (i = 0; i < st->account_count; i++)
     account_free(&st->accounts[i]);
   free(st->accounts);
+  free(st->id_slots);
+  free(st->name_slots);
   st->accounts = NULL;
   st->account_count = 0;
+  st->account_capacity = 0;
+  st->id_slots = NULL;
+  st->name_slots = NULL;
+  st->slot_count = 0;
+}
+
+/* FNV-1a over the ASCII-lowercased bytes, so keys match regardless of
+ * case as strcasecmp() compares them. */
+static size_t
+hash_lowercase(const char *key)
+{
+  uint64_t h = 14695981039346656037ULL;
+  const unsigned char *p;
+
+  for (p = (const unsigned char *)key; *p != '\0'; p++) {
+    h ^= (uint64_t)tolower(*p);
+    h *= 1099511628211ULL;
+  }
+  return (size_t)h;
+}
+
+static const char *
+account_key(const store_account *acct, int by_name)
+{
+  return by_name ? acct->name : acct->id;
+}
+
+/* Put account index i into a table with room for it (linear probing). */
+static void
+slots_insert(size_t *slots, size_t slot_count, const char *key, size_t i)
+{
+  size_t mask = slot_count - 1;
+  size_t pos = hash_lowercase(key) & mask;
+
+  while (slots[pos] != 0)
+    pos = (pos + 1) & mask;
+  slots[pos] = i + 1;
+}
+
+/* Rebuild both tables with twice as many slots as accounts at least. */
+static void
+index_grow(store *st, size_t min_accounts)
+{
+  size_t count = st->slot_count ? st->slot_count : 16;
+  size_t i;
+
+  while (count < 2 * min_accounts)
+    count *= 2;
+  if (count == st->slot_count)
+    return;
+  free(st->id_slots);
+  free(st->name_slots);
+  st->id_slots = xrealloc(NULL, count * sizeof(*st->id_slots));
+  st->name_slots = xrealloc(NULL, count * sizeof(*st->name_slots));
+  memset(st->id_slots, 0, count * sizeof(*st->id_slots));
+  memset(st->name_slots, 0, count * sizeof(*st->name_slots));
+  st->slot_count = count;
+  for (i = 0; i < st->account_count; i++) {
+    slots_insert(st->id_slots, count, st->accounts[i].id, i);
+    slots_insert(st->name_slots, count, st->accounts[i].name, i);
+  }
+}
+
+static store_account *
+index_find(store *st, const size_t *slots, int by_name, const char *key)
+{
+  size_t mask = st->slot_count - 1;
+  size_t pos;
+
+  if (st->slot_count == 0 || key == NULL)
+    return NULL;
+  for (pos = hash_lowercase(key) & mask; slots[pos] != 0;
+       pos = (pos + 1) & mask) {
+    store_account *acct = &st->accounts[slots[pos] - 1];
+
+    if (strcasecmp(account_key(acct, by_name), key) == 0)
+      return acct;
+  }
+  return NULL;
 }
 
 store_account *
 store_find_by_id(store *st, const char *id)
 {
-  size_t i;
-
-  for (i = 0; i < st->account_count; i++) {
-    if (strcasecmp(st->accounts[i].id, id) == 0)
-      return &st->accounts[i];
-  }
-  return NULL;
+  return index_find(st, st->id_slots, 0, id);
 }
 
 store_account *
 store_find_by_name(store *st, const char *name)
 {
-  size_t i;
-
-  for (i = 0; i < st->account_count; i++) {
-    if (strcasecmp(st->accounts[i].name, name) == 0)
-      return &st->accounts[i];
-  }
-  return NULL;
+  return index_find(st, st->name_slots, 1, name);
 }
 
 int
@@ -440,8 +509,13 @@ add_account(store *st, const char *id, const char *name,
   store_account *acct;
   char *p;
 
-  st->accounts = xrealloc(st->accounts,
-                          (st->account_count + 1) * sizeof(*st->accounts));
+  if (st->account_count == st->account_capacity) {
+    st->account_capacity = st->account_capacity ? 2 * st->account_capacity
+                                                : 8;
+    st->accounts = xrealloc(st->accounts,
+                            st->account_capacity * sizeof(*st->accounts));
+  }
+  index_grow(st, st->account_count + 1);
   acct = &st->accounts[st->account_count++];
   memset(acct, 0, sizeof(*acct));
   acct->id = xstrdup(id);
@@ -453,6 +527,10 @@ add_account(store *st, const char *id, const char *name,
   acct->password = xstrdup(password);
   acct->flags = flags;
   mailbox_init(&acct->mailbox);
+  slots_insert(st->id_slots, st->slot_count, acct->id,
+               st->account_count - 1);
+  slots_insert(st->name_slots, st->slot_count, acct->name,
+               st->account_count - 1);
 }
 
 int

@@ -71,6 +71,12 @@ typedef void (*store_change_cb)(const waitset_change *change,
 typedef struct store {
   store_account *accounts;
   size_t account_count;
+  size_t account_capacity;
+  /* Open-addressing hash tables over the ASCII-lowercased id and name.
+   * A slot holds an index into accounts plus one, or 0 when empty. */
+  size_t *id_slots;
+  size_t *name_slots;
+  size_t slot_count; /* a power of two, at least twice account_count */
   store_change_cb on_change;
   void *user_data;
 } store;

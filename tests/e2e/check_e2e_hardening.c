@@ -173,6 +173,36 @@ START_TEST(max_connections_cap)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Accounts                                                            */
+
+START_TEST(account_lookup_ignores_case)
+{
+  wsc_reply *reply;
+
+  reply = e2e_call(&fx.u1, MAIL,
+                   "<AuthRequest xmlns=\"" WSC_NS_ACCOUNT "\"><account "
+                   "by=\"name\">U1@EX.Test</account><password>pw1"
+                   "</password></AuthRequest>");
+  e2e_expect_ok(reply, "AuthResponse");
+  wsc_reply_free(reply);
+
+  reply = e2e_call(&fx.u1, MAIL,
+                   "<AuthRequest xmlns=\"" WSC_NS_ACCOUNT "\"><account "
+                   "by=\"id\">AAAAAAAA-0000-0000-0000-000000000002</account>"
+                   "<password>pw2</password></AuthRequest>");
+  e2e_expect_ok(reply, "AuthResponse");
+  wsc_reply_free(reply);
+
+  reply = e2e_call(&fx.u1, MAIL,
+                   "<AuthRequest xmlns=\"" WSC_NS_ACCOUNT "\"><account "
+                   "by=\"name\">u7@ex.test</account><password>pw1"
+                   "</password></AuthRequest>");
+  e2e_expect_fault(reply, "account.AUTH_FAILED");
+  wsc_reply_free(reply);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *
 e2e_hardening_suite(void)
@@ -187,6 +217,12 @@ e2e_hardening_suite(void)
   tcase_add_test(tc, idle_timeout_closes);
   tcase_add_test(tc, timeouts_spare_parked_wait);
   tcase_add_test(tc, max_connections_cap);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("requests");
+  tcase_add_checked_fixture(tc, e2e_setup, e2e_teardown);
+  tcase_set_timeout(tc, 30);
+  tcase_add_test(tc, account_lookup_ignores_case);
   suite_add_tcase(s, tc);
   return s;
 }

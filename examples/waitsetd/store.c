@@ -286,13 +286,30 @@ txn_commit(store *st, store_account *acct, txn *t,
 store_item *
 store_find_item(store_mailbox *mbox, int32_t id)
 {
-  size_t i;
+  size_t pos;
 
-  for (i = 0; i < mbox->item_count; i++) {
-    if (mbox->items[i].id == id)
-      return &mbox->items[i];
+  if (id <= 0 || (size_t)id >= mbox->position_capacity)
+    return NULL;
+  pos = mbox->positions[id];
+  return pos != 0 ? &mbox->items[pos - 1] : NULL;
+}
+
+static void
+mailbox_set_position(store_mailbox *mbox, int32_t id, size_t index_plus_one)
+{
+  if ((size_t)id >= mbox->position_capacity) {
+    size_t capacity = mbox->position_capacity ? mbox->position_capacity
+                                              : 512;
+
+    while (capacity <= (size_t)id)
+      capacity *= 2;
+    mbox->positions = xrealloc(mbox->positions,
+                               capacity * sizeof(*mbox->positions));
+    memset(mbox->positions + mbox->position_capacity, 0,
+           (capacity - mbox->position_capacity) * sizeof(*mbox->positions));
+    mbox->position_capacity = capacity;
   }
-  return NULL;
+  mbox->positions[id] = index_plus_one;
 }
 
 static store_item *
@@ -318,6 +335,7 @@ mailbox_append(store_mailbox *mbox, int32_t id, int32_t type,
                            mbox->item_capacity * sizeof(*mbox->items));
   }
   item = &mbox->items[mbox->item_count++];
+  mailbox_set_position(mbox, id, mbox->item_count);
   memset(item, 0, sizeof(*item));
   item->id = id;
   item->type = type;
@@ -326,13 +344,17 @@ mailbox_append(store_mailbox *mbox, int32_t id, int32_t type,
   return item;
 }
 
+/* Remove an item; the last item moves into its place. */
 static void
 mailbox_remove_at(store_mailbox *mbox, size_t index)
 {
   free(mbox->items[index].tags);
   free(mbox->items[index].name);
+  mbox->positions[mbox->items[index].id] = 0;
   mbox->items[index] = mbox->items[mbox->item_count - 1];
   mbox->item_count--;
+  if (index < mbox->item_count)
+    mbox->positions[mbox->items[index].id] = index + 1;
 }
 
 static void
@@ -382,6 +404,7 @@ account_free(store_account *acct)
 {
   mailbox_clear(&acct->mailbox);
   free(acct->mailbox.items);
+  free(acct->mailbox.positions);
   free(acct->id);
   free(acct->name);
   free(acct->password);
@@ -774,6 +797,27 @@ check_folder_name(store_mailbox *mbox, const char *name, int32_t parent_id,
   return 0;
 }
 
+/*
+ * Return the level of a folder below the root (root 0, Inbox 1), or -1
+ * when its parent chain is broken. The walk has no fixed cap: the depth
+ * limit and the cycle check at create and move keep chains finite, and
+ * more steps than items can only mean a cycle.
+ */
+static int
+folder_depth(store_mailbox *mbox, int32_t folder_id)
+{
+  size_t steps = 0;
+
+  while (folder_id != FOLDER_ROOT) {
+    store_item *folder = find_folder(mbox, folder_id);
+
+    if (folder == NULL || ++steps > mbox->item_count)
+      return -1;
+    folder_id = folder->folder_id;
+  }
+  return (int)steps;
+}
+
 int
 store_create_folder(store *st, store_account *acct, const char *name,
                     int32_t parent_id, const char *source_waitset_id,
@@ -785,6 +829,11 @@ store_create_folder(store *st, store_account *acct, const char *name,
 
   if (require_folder(mbox, parent_id, err) != 0)
     return -1;
+  if (folder_depth(mbox, parent_id) >= MAX_FOLDER_DEPTH)
+    return set_error(err, "mail.CANNOT_CONTAIN",
+                     "cannot create a folder in folder %d: folders nest "
+                     "at most %d levels below the root", (int)parent_id,
+                     MAX_FOLDER_DEPTH);
   if (check_folder_name(mbox, name, parent_id, err) != 0)
     return -1;
   memset(&t, 0, sizeof(t));
@@ -801,9 +850,9 @@ store_create_folder(store *st, store_account *acct, const char *name,
 static int
 folder_is_within(store_mailbox *mbox, int32_t folder_id, int32_t ancestor_id)
 {
-  int depth;
+  size_t steps = 0;
 
-  for (depth = 0; depth < 1000 && folder_id > 0; depth++) {
+  while (folder_id > 0 && steps++ <= mbox->item_count) {
     store_item *folder;
 
     if (folder_id == ancestor_id)
@@ -816,22 +865,113 @@ folder_is_within(store_mailbox *mbox, int32_t folder_id, int32_t ancestor_id)
   return 0;
 }
 
-/* Delete a folder with everything below it, as one transaction. */
+/*
+ * The folders of a subtree, in breadth-first order, found through a
+ * children index built in one pass over the items.
+ */
+typedef struct subtree {
+  int32_t *folders;
+  size_t count;
+  int height; /* levels below the top folder, 0 when it has none */
+  unsigned char *member; /* by id: 1 for a folder of the subtree */
+} subtree;
+
+static void
+subtree_collect(store_mailbox *mbox, int32_t top, subtree *out)
+{
+  size_t limit = (size_t)mbox->next_id;
+  size_t *first = xrealloc(NULL, (limit + 1) * sizeof(*first));
+  int32_t *children = xrealloc(NULL, mbox->item_count * sizeof(*children));
+  int *levels = xrealloc(NULL, (mbox->item_count + 1) * sizeof(*levels));
+  size_t head = 0;
+  size_t i;
+
+  /* Children grouped by parent id (counting sort): the children of
+   * folder p are children[first[p] .. first[p + 1]). */
+  memset(first, 0, (limit + 1) * sizeof(*first));
+  for (i = 0; i < mbox->item_count; i++) {
+    const store_item *item = &mbox->items[i];
+
+    if (item->type == WAITSET_ITEM_FOLDER && item->folder_id > 0
+        && (size_t)item->folder_id < limit)
+      first[item->folder_id + 1]++;
+  }
+  for (i = 1; i <= limit; i++)
+    first[i] += first[i - 1];
+  for (i = 0; i < mbox->item_count; i++) {
+    const store_item *item = &mbox->items[i];
+
+    if (item->type == WAITSET_ITEM_FOLDER && item->folder_id > 0
+        && (size_t)item->folder_id < limit)
+      children[first[item->folder_id]++] = item->id;
+  }
+  /* The fill loop advanced each start to the next group's start. */
+  for (i = limit; i > 0; i--)
+    first[i] = first[i - 1];
+  first[0] = 0;
+
+  out->folders = xrealloc(NULL, (mbox->item_count + 1)
+                                    * sizeof(*out->folders));
+  out->member = xrealloc(NULL, limit + 1);
+  memset(out->member, 0, limit + 1);
+  out->folders[0] = top;
+  out->member[top] = 1;
+  out->count = 1;
+  out->height = 0;
+  levels[0] = 0;
+  while (head < out->count) {
+    int32_t parent = out->folders[head];
+    int level = levels[head++];
+    size_t k;
+
+    if (level > out->height)
+      out->height = level;
+    for (k = first[parent]; k < first[parent + 1]; k++) {
+      int32_t child = children[k];
+
+      /* A folder seen twice would mean a cycle; it is taken once. */
+      if (out->member[child] || out->count > mbox->item_count)
+        continue;
+      out->member[child] = 1;
+      levels[out->count] = level + 1;
+      out->folders[out->count++] = child;
+    }
+  }
+  free(levels);
+  free(children);
+  free(first);
+}
+
+static void
+subtree_free(subtree *tree)
+{
+  free(tree->folders);
+  free(tree->member);
+}
+
+/*
+ * Delete a folder with every folder and item below it, as one
+ * transaction, in time linear in the mailbox size.
+ */
 static void
 delete_folder_tree(store_mailbox *mbox, int32_t folder_id, txn *t)
 {
-  int32_t *doomed = NULL;
+  subtree tree;
+  int32_t *doomed = xrealloc(NULL, mbox->item_count * sizeof(*doomed));
   size_t doomed_count = 0;
+  size_t limit = (size_t)mbox->next_id;
   size_t i;
 
-  /* Collect the ids first: deleting a subfolder would cut the parent
-   * chain of the items below it. */
+  subtree_collect(mbox, folder_id, &tree);
+  /* Collect the ids first: removing an item moves another into its
+   * place. */
   for (i = 0; i < mbox->item_count; i++) {
-    if (folder_is_within(mbox, mbox->items[i].folder_id, folder_id)
-        || mbox->items[i].id == folder_id) {
-      doomed = xrealloc(doomed, (doomed_count + 1) * sizeof(*doomed));
-      doomed[doomed_count++] = mbox->items[i].id;
-    }
+    const store_item *item = &mbox->items[i];
+    int in_tree = item->folder_id > 0 && (size_t)item->folder_id < limit
+                  && tree.member[item->folder_id];
+
+    if (item->id == folder_id || in_tree)
+      doomed[doomed_count++] = item->id;
   }
   for (i = 0; i < doomed_count; i++) {
     store_item *item = store_find_item(mbox, doomed[i]);
@@ -840,6 +980,7 @@ delete_folder_tree(store_mailbox *mbox, int32_t folder_id, txn *t)
     mailbox_remove_at(mbox, (size_t)(item - mbox->items));
   }
   free(doomed);
+  subtree_free(&tree);
 }
 
 static int
@@ -847,12 +988,25 @@ folder_action_move(store_mailbox *mbox, store_item *folder,
                    int32_t parent_id, txn *t, store_error *err)
 {
   int32_t old_parent = folder->folder_id;
+  int parent_depth;
+  subtree tree;
 
   if (require_folder(mbox, parent_id, err) != 0)
     return -1;
   if (folder_is_within(mbox, parent_id, folder->id))
     return set_error(err, "mail.CANNOT_CONTAIN",
                      "cannot put folder %d inside itself", (int)folder->id);
+  parent_depth = folder_depth(mbox, parent_id);
+  subtree_collect(mbox, folder->id, &tree);
+  if (parent_depth < 0
+      || parent_depth + 1 + tree.height > MAX_FOLDER_DEPTH) {
+    subtree_free(&tree);
+    return set_error(err, "mail.CANNOT_CONTAIN",
+                     "cannot move folder %d into folder %d: folders nest "
+                     "at most %d levels below the root", (int)folder->id,
+                     (int)parent_id, MAX_FOLDER_DEPTH);
+  }
+  subtree_free(&tree);
   if (check_folder_name(mbox, folder->name, parent_id, err) != 0)
     return -1;
   folder->folder_id = parent_id;

@@ -34,7 +34,9 @@ enum {
   FOLDER_TASKS = 15,
   FOLDER_BRIEFCASE = 16,
   FIRST_USER_ID = 256,
-  INITIAL_CHANGE_ID = 100
+  INITIAL_CHANGE_ID = 100,
+  /* Levels a folder may sit below the root (Inbox is at level 1). */
+  MAX_FOLDER_DEPTH = 128
 };
 
 typedef struct store_item {
@@ -54,6 +56,10 @@ typedef struct store_mailbox {
   store_item *items; /* folders and other items */
   size_t item_count;
   size_t item_capacity;
+  /* Position of each item by id: index into items plus one, 0 when no
+   * item has that id. Ids are below next_id. */
+  size_t *positions;
+  size_t position_capacity;
 } store_mailbox;
 
 typedef struct store_account {

@@ -203,6 +203,144 @@ START_TEST(account_lookup_ignores_case)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Folder tree                                                         */
+
+/* The server's limit: folders nest at most this many levels below the
+ * root, where Inbox is level 1. */
+#define FOLDER_DEPTH_LIMIT 128
+
+/* Send CreateFolderRequest under parent; the caller checks the reply. */
+static wsc_reply *
+create_folder_reply(int parent, const char *name)
+{
+  return e2e_call(&fx.u1, MAIL,
+                  "<CreateFolderRequest " NS_MAIL "><folder name=\"%s\" "
+                  "l=\"%d\"/></CreateFolderRequest>",
+                  name, parent);
+}
+
+static int
+create_folder_in(int parent, const char *name)
+{
+  wsc_reply *reply = create_folder_reply(parent, name);
+  const waitset_xml_node *folder;
+  int id;
+
+  e2e_expect_ok(reply, "CreateFolderResponse");
+  folder = wsc_node_child(reply->body, "folder");
+  ck_assert_ptr_nonnull(folder);
+  id = atoi(wsc_node_attr(folder, "id"));
+  wsc_reply_free(reply);
+  return id;
+}
+
+static wsc_reply *
+folder_action(const char *op, int id, int parent)
+{
+  return e2e_call(&fx.u1, MAIL,
+                  "<FolderActionRequest " NS_MAIL "><action op=\"%s\" "
+                  "id=\"%d\" l=\"%d\"/></FolderActionRequest>",
+                  op, id, parent);
+}
+
+/* Build a chain of folders from level 1 down to level depth; chain[k]
+ * is the folder at level k + 1. */
+static void
+build_chain(int *chain, int depth)
+{
+  int level;
+
+  chain[0] = create_folder_in(1, "top");
+  for (level = 1; level < depth; level++)
+    chain[level] = create_folder_in(chain[level - 1], "sub");
+}
+
+START_TEST(folder_depth_limit)
+{
+  int chain[FOLDER_DEPTH_LIMIT];
+  wsc_reply *reply;
+  int pair_top;
+
+  build_chain(chain, FOLDER_DEPTH_LIMIT);
+  reply = create_folder_reply(chain[FOLDER_DEPTH_LIMIT - 1], "deeper");
+  e2e_expect_fault(reply, "mail.CANNOT_CONTAIN");
+  e2e_expect_reason(reply, "128 levels");
+  wsc_reply_free(reply);
+
+  /* A folder with one child fits under level 126, not under 127. */
+  pair_top = create_folder_in(1, "pair");
+  create_folder_in(pair_top, "child");
+  reply = folder_action("move", pair_top, chain[FOLDER_DEPTH_LIMIT - 2]);
+  e2e_expect_fault(reply, "mail.CANNOT_CONTAIN");
+  e2e_expect_reason(reply, "128 levels");
+  wsc_reply_free(reply);
+  reply = folder_action("move", pair_top, chain[FOLDER_DEPTH_LIMIT - 3]);
+  e2e_expect_ok(reply, "FolderActionResponse");
+  wsc_reply_free(reply);
+}
+END_TEST
+
+START_TEST(folder_move_cycle)
+{
+  int chain[40];
+  wsc_reply *reply;
+
+  build_chain(chain, 40);
+  reply = folder_action("move", chain[0], chain[39]);
+  e2e_expect_fault(reply, "mail.CANNOT_CONTAIN");
+  wsc_reply_free(reply);
+  reply = folder_action("move", chain[0], chain[0]);
+  e2e_expect_fault(reply, "mail.CANNOT_CONTAIN");
+  wsc_reply_free(reply);
+}
+END_TEST
+
+START_TEST(folder_delete_subtree)
+{
+  int chain[FOLDER_DEPTH_LIMIT];
+  int side;
+  int kept;
+  int deep_msg;
+  wsc_reply *reply;
+
+  build_chain(chain, FOLDER_DEPTH_LIMIT);
+  side = create_folder_in(chain[60], "side");
+  deep_msg = e2e_add_msg(&fx.u1, chain[FOLDER_DEPTH_LIMIT - 1]);
+  e2e_add_msg(&fx.u1, side);
+  kept = e2e_add_msg(&fx.u1, 2);
+
+  reply = folder_action("delete", chain[0], 0);
+  e2e_expect_ok(reply, "FolderActionResponse");
+  wsc_reply_free(reply);
+
+  /* Nothing below the deleted folder survives. */
+  reply = e2e_call(&fx.u1, MAIL,
+                   "<AddMsgRequest " NS_MAIL "><m l=\"%d\"><content>x"
+                   "</content></m></AddMsgRequest>",
+                   chain[FOLDER_DEPTH_LIMIT - 1]);
+  e2e_expect_fault(reply, "mail.NO_SUCH_FOLDER");
+  wsc_reply_free(reply);
+  reply = folder_action("move", side, 1);
+  e2e_expect_fault(reply, "mail.NO_SUCH_FOLDER");
+  wsc_reply_free(reply);
+  reply = e2e_call(&fx.u1, MAIL,
+                   "<MsgActionRequest " NS_MAIL "><action op=\"read\" "
+                   "id=\"%d\"/></MsgActionRequest>",
+                   deep_msg);
+  e2e_expect_fault(reply, "mail.NO_SUCH_MSG");
+  wsc_reply_free(reply);
+
+  /* Items elsewhere stay. */
+  reply = e2e_call(&fx.u1, MAIL,
+                   "<MsgActionRequest " NS_MAIL "><action op=\"read\" "
+                   "id=\"%d\"/></MsgActionRequest>",
+                   kept);
+  e2e_expect_ok(reply, "MsgActionResponse");
+  wsc_reply_free(reply);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *
 e2e_hardening_suite(void)
@@ -223,6 +361,9 @@ e2e_hardening_suite(void)
   tcase_add_checked_fixture(tc, e2e_setup, e2e_teardown);
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, account_lookup_ignores_case);
+  tcase_add_test(tc, folder_depth_limit);
+  tcase_add_test(tc, folder_move_cycle);
+  tcase_add_test(tc, folder_delete_subtree);
   suite_add_tcase(s, tc);
   return s;
 }

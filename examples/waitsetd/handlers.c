@@ -108,6 +108,15 @@ child_text(const waitset_xml_node *node, const char *name, char *buf,
   return buf;
 }
 
+/* Return the child's text exactly as sent, or NULL without the child. */
+static const char *
+child_raw_text(const waitset_xml_node *node, const char *name)
+{
+  const waitset_xml_node *child = waitset_xml_node_child(node, NULL, name);
+
+  return child != NULL ? child->text : NULL;
+}
+
 /* Check that the requested mailbox can be changed here; 0 or -1 after a
  * Fault. */
 static int
@@ -239,14 +248,13 @@ handle_account_auth(soap_request *req)
       waitset_xml_node_child(req->command, NULL, "account");
   const char *by;
   char key[256];
-  char password[256];
+  const char *password = child_raw_text(req->command, "password");
   store_account *acct;
 
   if (account == NULL)
     return fault_invalid(req, "invalid request: missing required element: "
                          "%s", "account");
-  if (child_text(req->command, "password", password, sizeof(password))
-      == NULL)
+  if (password == NULL)
     return fault_invalid(req, "invalid request: missing required element: "
                          "%s", "password");
   child_text(req->command, "account", key, sizeof(key));
@@ -258,6 +266,7 @@ handle_account_auth(soap_request *req)
   else
     return fault_invalid(req, "invalid request: invalid by: \"%.128s\"",
                          by);
+  /* The password must match byte for byte: no trimming, no cut. */
   if (acct == NULL || strcmp(acct->password, password) != 0)
     return auth_failed(req, key);
   return send_auth_response(req, acct, 0);
@@ -270,15 +279,14 @@ handle_admin_auth(soap_request *req)
       waitset_xml_node_child(req->command, NULL, "account");
   const char *by = account ? waitset_xml_node_attr(account, "by") : NULL;
   char key[256];
-  char password[256];
+  const char *password = child_raw_text(req->command, "password");
   store_account *acct;
 
   if (child_text(req->command, "name", key, sizeof(key)) == NULL
       && child_text(req->command, "account", key, sizeof(key)) == NULL)
     return fault_invalid(req, "invalid request: missing required element: "
                          "%s", "name");
-  if (child_text(req->command, "password", password, sizeof(password))
-      == NULL)
+  if (password == NULL)
     return fault_invalid(req, "invalid request: missing required element: "
                          "%s", "password");
   if (by != NULL && strcmp(by, "name") != 0 && strcmp(by, "id") != 0)
@@ -289,6 +297,7 @@ handle_admin_auth(soap_request *req)
     acct = store_find_by_id(&req->d->store, key);
   else
     acct = store_find_by_name(&req->d->store, key);
+  /* The password must match byte for byte: no trimming, no cut. */
   if (acct == NULL || strcmp(acct->password, password) != 0)
     return auth_failed(req, key);
   if (!(acct->flags & ACCOUNT_ADMIN)) {

@@ -202,6 +202,39 @@ START_TEST(account_lookup_ignores_case)
 }
 END_TEST
 
+START_TEST(password_compared_exactly)
+{
+  static const char *const near_misses[] = {
+    " pw1", "pw1 ", " pw1 ", "pw1&#10;", "&#9;pw1", "pw", "pw1x",
+  };
+  wsc_reply *reply;
+  size_t i;
+
+  for (i = 0; i < sizeof(near_misses) / sizeof(near_misses[0]); i++) {
+    reply = e2e_call(&fx.u1, MAIL,
+                     "<AuthRequest xmlns=\"" WSC_NS_ACCOUNT "\"><account "
+                     "by=\"name\">" U1_NAME "</account><password>%s"
+                     "</password></AuthRequest>",
+                     near_misses[i]);
+    ck_assert_msg(reply->fault_code != NULL,
+                  "password \"%s\" was accepted", near_misses[i]);
+    e2e_expect_fault(reply, "account.AUTH_FAILED");
+    wsc_reply_free(reply);
+  }
+
+  reply = e2e_call(&fx.ad, ADMIN,
+                   "<AuthRequest " NS_ADMIN "><name>ad@ex.test</name>"
+                   "<password> pwad </password></AuthRequest>");
+  e2e_expect_fault(reply, "account.AUTH_FAILED");
+  wsc_reply_free(reply);
+  reply = e2e_call(&fx.ad, ADMIN,
+                   "<AuthRequest " NS_ADMIN "><name>ad@ex.test</name>"
+                   "<password>pwad</password></AuthRequest>");
+  e2e_expect_ok(reply, "AuthResponse");
+  wsc_reply_free(reply);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Folder tree                                                         */
 
@@ -361,6 +394,7 @@ e2e_hardening_suite(void)
   tcase_add_checked_fixture(tc, e2e_setup, e2e_teardown);
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, account_lookup_ignores_case);
+  tcase_add_test(tc, password_compared_exactly);
   tcase_add_test(tc, folder_depth_limit);
   tcase_add_test(tc, folder_move_cycle);
   tcase_add_test(tc, folder_delete_subtree);

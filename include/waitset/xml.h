@@ -193,7 +193,8 @@ typedef struct waitset_xml_document {
  * fields) and 2 per account of remove. The rest leaves room for list
  * elements, the envelope and headers. */
 #define WAITSET_XML_DEFAULT_MAX_ELEMENTS 1500000u
-/* Above the attributes any request element needs (<a> reads five). */
+/* Far above what a request element uses: WaitSetRequest reads six
+ * attributes and <a> five. */
 #define WAITSET_XML_DEFAULT_MAX_ATTRIBUTES 256u
 
 /**

@@ -207,6 +207,33 @@ START_TEST(feed_size_limit_before_parse)
 }
 END_TEST
 
+/* A failed allocation of the pending input is WAITSET_ENOMEM, and the
+ * decoder works again after a reset. */
+START_TEST(feed_pending_out_of_memory)
+{
+  const char *text = "<QueryWaitSetRequest xmlns=\"urn:zimbraAdmin\"/>";
+  waitset_xml_decoder *dec;
+  const waitset_xml_error *err;
+
+  xt_alloc_reset(0);
+  dec = new_decoder(&xt_allocator, 0);
+  xt_alloc_fail_at = xt_alloc_count + 1;
+  ck_assert_int_eq(waitset_xml_decoder_feed(dec, text, 5, 0),
+                   WAITSET_ENOMEM);
+  err = waitset_xml_decoder_error(dec);
+  ck_assert_int_eq(err->code, WAITSET_ENOMEM);
+  ck_assert_int_eq(err->fault, WAITSET_EFAILURE);
+  ck_assert_int_eq(waitset_xml_decoder_feed(dec, text + 5, 1, 0),
+                   WAITSET_ENOMEM);
+  xt_alloc_fail_at = 0;
+  ck_assert_int_eq(waitset_xml_decoder_reset(dec), 0);
+  ck_assert_int_eq(feed_chunks(dec, text, strlen(text), 3), 0);
+  ck_assert_ptr_nonnull(waitset_xml_decoder_document(dec));
+  waitset_xml_decoder_free(dec);
+  ck_assert_int_eq(xt_alloc_live, 0);
+}
+END_TEST
+
 /* With the threshold at one byte expat sees every chunk boundary, as it
  * does for documents longer than the threshold; results must not
  * change. */
@@ -364,6 +391,7 @@ feed_suite(void)
   tcase_add_test(feed, feed_long_value_bytewise);
   tcase_add_test(feed, feed_long_comment_segments);
   tcase_add_test(feed, feed_size_limit_before_parse);
+  tcase_add_test(feed, feed_pending_out_of_memory);
   tcase_add_loop_test(feed, feed_every_boundary_same_result, 0,
                       (int)(sizeof(boundary_docs) / sizeof(boundary_docs[0])));
   suite_add_tcase(s, feed);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One-line logging to stderr for waitsetd. Each line carries the UTC time
- * with milliseconds and the level name. Callers must never pass a token or
- * a password.
+ * with milliseconds and the level name. Control characters in the message
+ * are escaped (\n, \xHH), so client-supplied values stay on their line.
+ * Callers must never pass a token or a password.
  */
 #ifndef WAITSETD_LOG_H
 #define WAITSETD_LOG_H

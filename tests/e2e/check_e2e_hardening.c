@@ -235,6 +235,56 @@ START_TEST(password_compared_exactly)
 }
 END_TEST
 
+/* Return 1 when a line of the server log starts with prefix. */
+static int
+log_has_line_starting(const char *log, const char *prefix)
+{
+  const char *line = log;
+
+  while (line != NULL && *line != '\0') {
+    if (strncmp(line, prefix, strlen(prefix)) == 0)
+      return 1;
+    line = strchr(line, '\n');
+    if (line != NULL)
+      line++;
+  }
+  return 0;
+}
+
+START_TEST(log_escapes_controls)
+{
+  wsc_reply *reply;
+  char *doc;
+  char *log;
+
+  reply = e2e_call(&fx.u1, MAIL,
+                   "<WaitSetRequest " NS_MAIL " seq=\"0\" waitSet=\"x&#10;"
+                   "FORGED-ONE info  forged&#13;&#127;\"/>");
+  e2e_expect_fault(reply, "admin.NO_SUCH_WAITSET");
+  wsc_reply_free(reply);
+
+  doc = wsc_envelope(fx.u1.token,
+                     "<account by=\"name\">a&#10;FORGED-TWO line</account>",
+                     "<NoOpRequest " NS_MAIL "/>");
+  ck_assert_ptr_nonnull(doc);
+  reply = e2e_post(MAIL, doc, "application/soap+xml; charset=utf-8", 0);
+  free(doc);
+  e2e_expect_fault(reply, "service.PERM_DENIED");
+  wsc_reply_free(reply);
+
+  log = read_log();
+  ck_assert_msg(!log_has_line_starting(log, "FORGED-ONE"),
+                "a waitset id started a log line");
+  ck_assert_msg(!log_has_line_starting(log, "FORGED-TWO"),
+                "an account name started a log line");
+  ck_assert_msg(strstr(log, "x\\nFORGED-ONE info  forged\\r\\x7f")
+                != NULL, "the escaped waitset id is not in the log");
+  ck_assert_msg(strstr(log, "a\\nFORGED-TWO line") != NULL,
+                "the escaped account name is not in the log");
+  free(log);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Folder tree                                                         */
 
@@ -395,6 +445,7 @@ e2e_hardening_suite(void)
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, account_lookup_ignores_case);
   tcase_add_test(tc, password_compared_exactly);
+  tcase_add_test(tc, log_escapes_controls);
   tcase_add_test(tc, folder_depth_limit);
   tcase_add_test(tc, folder_move_cycle);
   tcase_add_test(tc, folder_delete_subtree);

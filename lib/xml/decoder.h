@@ -44,8 +44,10 @@ typedef struct wsx_frame {
 } wsx_frame;
 
 /* Bytes the decoder collects before it calls XML_Parse, unless the
- * chunk is final. */
+ * chunk is final. Fuzzing builds set a lower value. */
+#ifndef WSX_PARSE_THRESHOLD
 #define WSX_PARSE_THRESHOLD 65536u
+#endif
 
 struct waitset_xml_decoder {
   waitset_allocator alloc;

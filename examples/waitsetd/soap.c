@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "soap.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,36 +75,84 @@ soap_send_error(http_exchange *ex, int soap_version, int err,
   soap_send_buffer(ex, 500, version, buf);
 }
 
-/* Append text escaped for XML; bytes outside printable ASCII become '?'
- * so that client values never break the document. */
+/*
+ * Return the length (1 to 4) of the UTF-8 sequence at s when it encodes
+ * a character XML 1.0 allows, or 0 for an invalid or cut sequence, a
+ * surrogate, U+FFFE, U+FFFF or a C0 control other than tab, LF and CR.
+ */
+static size_t
+utf8_xml_char_length(const unsigned char *s)
+{
+  uint32_t cp;
+  size_t len;
+  size_t i;
+
+  if (s[0] < 0x80)
+    return (s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' || s[0] == '\r')
+               ? 1 : 0;
+  if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+    len = 2;
+    cp = s[0] & 0x1fu;
+  } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+    len = 3;
+    cp = s[0] & 0x0fu;
+  } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+    len = 4;
+    cp = s[0] & 0x07u;
+  } else {
+    return 0;
+  }
+  /* A NUL terminator fails the continuation test, so a sequence cut by
+   * the end of the string is rejected here. */
+  for (i = 1; i < len; i++) {
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (s[i] & 0x3fu);
+  }
+  if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)
+      || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe
+      || cp == 0xffff)
+    return 0;
+  return len;
+}
+
+/*
+ * Append text escaped for XML character data, as the codec's writer
+ * does: valid UTF-8 is kept, markup characters and CR become references,
+ * and each byte that is not part of an allowed character becomes U+FFFD.
+ * Stops before a character that does not fit.
+ */
 static size_t
 append_escaped(char *out, size_t used, size_t capacity, const char *text)
 {
-  const char *p;
+  const unsigned char *p = (const unsigned char *)text;
 
-  for (p = text; *p != '\0'; p++) {
-    unsigned char c = (unsigned char)*p;
-    const char *entity = NULL;
-    char plain[2] = { (char)c, '\0' };
-    size_t len;
+  while (*p != '\0') {
+    size_t len = utf8_xml_char_length(p);
+    const char *piece = (const char *)p;
+    size_t piece_len = len;
 
-    if (c == '&')
-      entity = "&amp;";
-    else if (c == '<')
-      entity = "&lt;";
-    else if (c == '>')
-      entity = "&gt;";
-    else if (c == '"')
-      entity = "&quot;";
-    else if (c < 0x20 || c >= 0x7f)
-      plain[0] = '?';
-    if (entity == NULL)
-      entity = plain;
-    len = strlen(entity);
-    if (used + len + 1 > capacity)
+    if (len == 0) {
+      piece = "\xef\xbf\xbd"; /* U+FFFD for one bad byte */
+      len = 1;
+    } else if (*p == '&') {
+      piece = "&amp;";
+    } else if (*p == '<') {
+      piece = "&lt;";
+    } else if (*p == '>') {
+      piece = "&gt;";
+    } else if (*p == '"') {
+      piece = "&quot;";
+    } else if (*p == '\r') {
+      piece = "&#13;";
+    }
+    if (piece != (const char *)p)
+      piece_len = strlen(piece);
+    if (used + piece_len + 1 > capacity)
       break;
-    memcpy(out + used, entity, len);
-    used += len;
+    memcpy(out + used, piece, piece_len);
+    used += piece_len;
+    p += len;
   }
   out[used] = '\0';
   return used;

@@ -285,6 +285,29 @@ START_TEST(log_escapes_controls)
 }
 END_TEST
 
+START_TEST(fault_keeps_utf8)
+{
+  wsc_reply *reply;
+
+  reply = e2e_call(&fx.u1, MAIL,
+                   "<AuthRequest xmlns=\"" WSC_NS_ACCOUNT "\"><account "
+                   "by=\"name\">us\xc3\xa9r\xe2\x82\xac@ex.test</account>"
+                   "<password>x</password></AuthRequest>");
+  e2e_expect_fault(reply, "account.AUTH_FAILED");
+  e2e_expect_reason(reply, "[us\xc3\xa9r\xe2\x82\xac@ex.test]");
+  wsc_reply_free(reply);
+
+  /* The reason keeps markup characters as text. */
+  reply = e2e_call(&fx.u1, MAIL,
+                   "<AuthRequest xmlns=\"" WSC_NS_ACCOUNT "\"><account "
+                   "by=\"name\">a&lt;b&amp;c\"d</account>"
+                   "<password>x</password></AuthRequest>");
+  e2e_expect_fault(reply, "account.AUTH_FAILED");
+  e2e_expect_reason(reply, "[a<b&c\"d]");
+  wsc_reply_free(reply);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Folder tree                                                         */
 
@@ -446,6 +469,7 @@ e2e_hardening_suite(void)
   tcase_add_test(tc, account_lookup_ignores_case);
   tcase_add_test(tc, password_compared_exactly);
   tcase_add_test(tc, log_escapes_controls);
+  tcase_add_test(tc, fault_keeps_utf8);
   tcase_add_test(tc, folder_depth_limit);
   tcase_add_test(tc, folder_move_cycle);
   tcase_add_test(tc, folder_delete_subtree);

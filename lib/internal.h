@@ -413,8 +413,13 @@ int ws_heap_insert(waitset_call *call, uint64_t deadline);
 void ws_heap_remove(waitset_call *call);
 void ws_registry_maybe_finish(waitset_registry *reg);
 int ws_registry_reserve_call(waitset_registry *reg);
+
+/* registry_change.c */
 void ws_apply_change(waitset_registry *reg, const waitset_change *change,
                      int *rc);
+char *ws_lower_id(waitset_registry *reg, const char *id, char *buf,
+                  size_t size, uint32_t *hash);
+void ws_async_cb(uv_async_t *async);
 
 /* waitset.c */
 void ws_touch(waitset_registry *reg, ws_waitset *ws);

@@ -64,7 +64,12 @@ struct http_conn {
   int expect_continue;
   int keep_alive;
   int in_request; /* the first byte of a request is read, not its end */
-  int error_status; /* 400 or 413 when a callback stopped the parser */
+  /* The response when a callback stopped the parser: a status and a
+   * static message, or 0 to report http_parser's own error. */
+  int error_status;
+  const char *error_message;
+  size_t header_value_total; /* bytes of the value, before any cut */
+  int transfer_encoding_seen;
 
   /* The request waiting for its response; input read meanwhile is kept
    * in backlog. */
@@ -250,10 +255,14 @@ status_text(int status)
     return "Method Not Allowed";
   case 408:
     return "Request Timeout";
+  case 411:
+    return "Length Required";
   case 413:
     return "Payload Too Large";
   case 500:
     return "Internal Server Error";
+  case 501:
+    return "Not Implemented";
   case 503:
     return "Service Unavailable";
   default:
@@ -299,6 +308,15 @@ conn_fail(http_conn *conn, int status, const char *message)
 /* ------------------------------------------------------------------ */
 /* Parser callbacks                                                    */
 
+/* Record the error response for a callback that stops the parser. */
+static int
+stop_parser(http_conn *conn, int status, const char *message)
+{
+  conn->error_status = status;
+  conn->error_message = message;
+  return -1;
+}
+
 static void
 reset_request(http_conn *conn)
 {
@@ -312,8 +330,10 @@ reset_request(http_conn *conn)
   conn->declared_length = 0;
   conn->header_name_length = 0;
   conn->header_value_length = 0;
+  conn->header_value_total = 0;
   conn->header_in_value = 0;
   conn->expect_continue = 0;
+  conn->transfer_encoding_seen = 0;
 }
 
 static int
@@ -332,10 +352,8 @@ on_url(http_parser *parser, const char *at, size_t len)
 {
   http_conn *conn = parser->data;
 
-  if (conn->url_length + len > MAX_URL_BYTES) {
-    conn->error_status = 400;
-    return -1;
-  }
+  if (conn->url_length + len > MAX_URL_BYTES)
+    return stop_parser(conn, 400, "invalid or too long request URL");
   conn->url = xrealloc(conn->url, conn->url_length + len + 1);
   memcpy(conn->url + conn->url_length, at, len);
   conn->url_length += len;
@@ -358,18 +376,51 @@ append_cut(char *dst, size_t *dst_length, size_t capacity, const char *at,
   dst[*dst_length] = '\0';
 }
 
-static void
+/*
+ * Return 1 when a Transfer-Encoding value is exactly "chunked", the one
+ * coding the server decodes, with optional blanks around it.
+ */
+static int
+is_plain_chunked(const char *value, size_t length)
+{
+  while (length > 0 && (*value == ' ' || *value == '\t')) {
+    value++;
+    length--;
+  }
+  while (length > 0 && (value[length - 1] == ' '
+                        || value[length - 1] == '\t'))
+    length--;
+  return length == 7 && strncasecmp(value, "chunked", 7) == 0;
+}
+
+/* Act on the header just read; 0, or -1 after stop_parser(). */
+static int
 finish_header(http_conn *conn)
 {
+  int rc = 0;
+
   if (conn->header_name_length == 0)
-    return;
+    return 0;
   if (strcasecmp(conn->header_name, "expect") == 0
       && strcasecmp(conn->header_value, "100-continue") == 0)
     conn->expect_continue = 1;
+  if (strcasecmp(conn->header_name, "transfer-encoding") == 0) {
+    /* Any other coding, a list ("gzip, chunked") or a second header
+     * would need decoding the server does not do. */
+    if (conn->transfer_encoding_seen
+        || conn->header_value_total != conn->header_value_length
+        || !is_plain_chunked(conn->header_value,
+                             conn->header_value_length))
+      rc = stop_parser(conn, 501, "unsupported Transfer-Encoding: only "
+                       "\"chunked\" alone is accepted");
+    conn->transfer_encoding_seen = 1;
+  }
   conn->header_name_length = 0;
   conn->header_value_length = 0;
+  conn->header_value_total = 0;
   conn->header_name[0] = '\0';
   conn->header_value[0] = '\0';
+  return rc;
 }
 
 static int
@@ -378,9 +429,15 @@ on_header_field(http_parser *parser, const char *at, size_t len)
   http_conn *conn = parser->data;
 
   if (conn->header_in_value) {
-    finish_header(conn);
     conn->header_in_value = 0;
+    if (finish_header(conn) != 0)
+      return -1;
   }
+  /* http_parser 2.9 accepts "Content-Length : 5" and uses the length;
+   * RFC 9112 requires 400 for whitespace before the colon. */
+  if (memchr(at, ' ', len) != NULL || memchr(at, '\t', len) != NULL)
+    return stop_parser(conn, 400, "invalid header: whitespace in a header "
+                       "name or before its colon");
   append_cut(conn->header_name, &conn->header_name_length,
              sizeof(conn->header_name), at, len);
   return 0;
@@ -392,6 +449,7 @@ on_header_value(http_parser *parser, const char *at, size_t len)
   http_conn *conn = parser->data;
 
   conn->header_in_value = 1;
+  conn->header_value_total += len;
   append_cut(conn->header_value, &conn->header_value_length,
              sizeof(conn->header_value), at, len);
   return 0;
@@ -403,12 +461,15 @@ on_headers_complete(http_parser *parser)
   http_conn *conn = parser->data;
   size_t limit = conn->srv->config.max_body_bytes;
 
-  finish_header(conn);
-  if ((parser->flags & F_CONTENTLENGTH)
-      && parser->content_length > (uint64_t)limit) {
-    conn->error_status = 413;
+  if (finish_header(conn) != 0)
     return -1;
-  }
+  if ((parser->flags & F_CONTENTLENGTH)
+      && parser->content_length > (uint64_t)limit)
+    return stop_parser(conn, 413, "request body too large");
+  if (parser->method == HTTP_POST
+      && !(parser->flags & (F_CONTENTLENGTH | F_CHUNKED)))
+    return stop_parser(conn, 411, "a POST needs Content-Length or chunked "
+                       "Transfer-Encoding");
   if (parser->flags & F_CONTENTLENGTH)
     conn->declared_length = parser->content_length;
   if (conn->expect_continue)
@@ -422,10 +483,8 @@ on_body(http_parser *parser, const char *at, size_t len)
   http_conn *conn = parser->data;
   size_t limit = conn->srv->config.max_body_bytes;
 
-  if (len > limit - conn->body_length) {
-    conn->error_status = 413;
-    return -1;
-  }
+  if (len > limit - conn->body_length)
+    return stop_parser(conn, 413, "request body too large");
   if (conn->body_length + len + 1 > conn->body_capacity) {
     size_t capacity = conn->body_capacity;
 
@@ -480,10 +539,8 @@ on_message_complete(http_parser *parser)
 
   if (conn->url != NULL)
     path = extract_path(conn->url, conn->url_length);
-  if (path == NULL) {
-    conn->error_status = 400;
-    return -1;
-  }
+  if (path == NULL)
+    return stop_parser(conn, 400, "invalid or too long request URL");
 
   /* The body buffer and the path move into the exchange. */
   ex = xrealloc(NULL, sizeof(*ex));
@@ -638,10 +695,8 @@ conn_process(http_conn *conn, const char *data, size_t len)
       continue;
     }
     if (err != HPE_OK) {
-      if (conn->error_status == 413)
-        conn_fail(conn, 413, "request body too large");
-      else if (conn->error_status == 400)
-        conn_fail(conn, 400, "invalid or too long request URL");
+      if (conn->error_status != 0)
+        conn_fail(conn, conn->error_status, conn->error_message);
       else
         conn_fail(conn, 400, http_errno_description(err));
       return;

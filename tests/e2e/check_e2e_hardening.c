@@ -447,6 +447,62 @@ START_TEST(folder_delete_subtree)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* HTTP framing                                                        */
+
+START_TEST(http_framing_rejected)
+{
+  static const struct {
+    const char *request;
+    int status;
+  } cases[] = {
+    { "POST /service/soap HTTP/1.1\r\nHost: x\r\n"
+      "Content-Length : 5\r\n\r\nhello", 400 },
+    { "POST /service/soap HTTP/1.1\r\nHost: x\r\n"
+      "Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      501 },
+    { "POST /service/soap HTTP/1.1\r\nHost: x\r\n"
+      "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n0\r\n\r\n", 501 },
+    { "POST /service/soap HTTP/1.1\r\nHost: x\r\n\r\n", 411 },
+    { "POST /service/soap HTTP/1.0\r\n\r\n", 411 },
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char *response = raw_exchange(cases[i].request, 5000, NULL);
+
+    ck_assert_msg(e2e_raw_status(response) == cases[i].status,
+                  "case %zu: expected %d, got: %.200s", i, cases[i].status,
+                  response);
+    free(response);
+  }
+}
+END_TEST
+
+START_TEST(http_framing_accepted)
+{
+  static const char *const requests[] = {
+    "POST /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "POST /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    "Transfer-Encoding:  Chunked \r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "POST /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    "Content-Length: 5\r\n\r\nhello",
+    "GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+    char *response = raw_exchange(requests[i], 5000, NULL);
+
+    ck_assert_msg(e2e_raw_status(response) == 404,
+                  "request %zu: expected 404, got: %.200s", i, response);
+    free(response);
+  }
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *
 e2e_hardening_suite(void)
@@ -470,6 +526,8 @@ e2e_hardening_suite(void)
   tcase_add_test(tc, password_compared_exactly);
   tcase_add_test(tc, log_escapes_controls);
   tcase_add_test(tc, fault_keeps_utf8);
+  tcase_add_test(tc, http_framing_rejected);
+  tcase_add_test(tc, http_framing_accepted);
   tcase_add_test(tc, folder_depth_limit);
   tcase_add_test(tc, folder_move_cycle);
   tcase_add_test(tc, folder_delete_subtree);

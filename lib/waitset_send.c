@@ -244,6 +244,8 @@ copy_folder_mods(ws_arena *arena, const ws_rec_buf *buf,
       t->change = r->item.change;
       t->name = r->item.tags == NULL ? NULL
                                      : ws_arena_strdup(arena, r->item.tags);
+      if (r->item.tags != NULL && t->name == NULL)
+        return WAITSET_ENOMEM;
       continue;
     }
     if (r->kind == WS_REC_CREATED)
@@ -263,7 +265,7 @@ copy_folder_mods(ws_arena *arena, const ws_rec_buf *buf,
 }
 
 /* Build the expand detail of a signal: the sent records of an entry,
- * grouped by folder in two passes (count, then copy). */
+ * grouped by folder (count, allocate, then copy). */
 static int
 fill_mods(waitset_registry *reg, ws_arena *arena, const ws_entry *e,
           waitset_signal *sig)

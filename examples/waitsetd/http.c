@@ -713,8 +713,8 @@ on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 
   (void)suggested;
   if (srv->read_buffer_busy) {
-    /* NOTE: libuv 1.44 reads one stream at a time, so this copy is not
-     * expected to be used; it keeps a nested read safe. */
+    /* libuv 1.44 runs one read callback at a time, so this branch is
+     * not expected to run. It keeps a nested read correct anyway. */
     buf->base = malloc(READ_BUFFER_BYTES);
     buf->len = buf->base != NULL ? READ_BUFFER_BYTES : 0;
     return;

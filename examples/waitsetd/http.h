@@ -62,8 +62,8 @@ int http_server_start(http_server **out, uv_loop_t *loop,
                       const http_server_config *config, char *bound,
                       size_t bound_len);
 
-/* Free the request body early, once it is decoded, so a pending
- * request holds no body; ex->body becomes "" and body_length 0. */
+/* Free the request body once it is decoded, so a pending request keeps
+ * no copy of it. ex->body becomes "" and body_length 0. */
 void http_exchange_drop_body(http_exchange *ex);
 
 /*

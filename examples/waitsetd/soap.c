@@ -77,8 +77,9 @@ soap_send_error(http_exchange *ex, int soap_version, int err,
 
 /*
  * Return the length (1 to 4) of the UTF-8 sequence at s when it encodes
- * a character XML 1.0 allows, or 0 for an invalid or cut sequence, a
- * surrogate, U+FFFE, U+FFFF or a C0 control other than tab, LF and CR.
+ * a character that XML 1.0 allows. Return 0 for an invalid or cut
+ * sequence, a surrogate, U+FFFE, U+FFFF, or a C0 control other than tab,
+ * LF and CR.
  */
 static size_t
 utf8_xml_char_length(const unsigned char *s)

@@ -79,7 +79,7 @@ typedef struct store {
   size_t account_count;
   size_t account_capacity;
   /* Open-addressing hash tables over the ASCII-lowercased id and name.
-   * A slot holds an index into accounts plus one, or 0 when empty. */
+   * A slot contains an index into accounts plus one, or 0 when empty. */
   size_t *id_slots;
   size_t *name_slots;
   size_t slot_count; /* a power of two, at least twice account_count */

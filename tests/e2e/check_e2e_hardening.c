@@ -126,7 +126,8 @@ START_TEST(timeouts_spare_parked_wait)
 
   e2e_restart("--read-timeout", "0.2", "--idle-timeout", "0.2", NULL);
   ws = e2e_create(&fx.u1, "m", ADD(U1));
-  /* timeout="0" clamps to the 1 s minimum, five read timeouts. */
+  /* timeout="0" clamps to the 1 s minimum, five times the read and
+   * idle timeouts. */
   waiter = e2e_wait_async(&fx.u1, ws, "0", "block=\"1\" timeout=\"0\"",
                           NULL);
   reply = e2e_async_join(waiter, 5000, &elapsed);

@@ -336,6 +336,13 @@ new_node(waitset_xml_decoder *dec, wsx_frame *parent, const char *ns,
   return node;
 }
 
+static void fail_limit(waitset_xml_decoder *dec, const char *name,
+                       const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* Record a limit error at the parser's position from a printf message,
  * then stop expat. */
 static void

@@ -17,7 +17,7 @@
 #define DEFAULT_MAX_REQUEST_BYTES 15360000
 #define DEFAULT_READ_TIMEOUT_S 30
 #define DEFAULT_IDLE_TIMEOUT_S 120
-#define DEFAULT_MAX_CONNECTIONS 10000
+#define DEFAULT_MAX_CONNECTIONS 20000
 
 enum option_unit {
   UNIT_MS,      /* integer milliseconds */

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,25 +284,48 @@ txn_commit(store *st, store_account *acct, txn *t,
 /* ------------------------------------------------------------------ */
 /* Mailboxes                                                           */
 
+/* Slots for ids below this; the system folders use ids 1 to 16. */
+#define SYSTEM_ID_SLOTS 32
+
+/* Return the positions slot of an item id, or SIZE_MAX for an id that no
+ * item can have (0, negative, or between the system and user ranges). */
+static size_t
+position_slot(int32_t id)
+{
+  if (id > 0 && id < SYSTEM_ID_SLOTS)
+    return (size_t)id;
+  if (id >= FIRST_USER_ID)
+    return (size_t)(id - FIRST_USER_ID) + SYSTEM_ID_SLOTS;
+  return SIZE_MAX;
+}
+
 store_item *
 store_find_item(store_mailbox *mbox, int32_t id)
 {
-  size_t pos;
+  size_t slot = position_slot(id);
+  uint32_t pos;
 
-  if (id <= 0 || (size_t)id >= mbox->position_capacity)
+  if (slot >= mbox->position_capacity)
     return NULL;
-  pos = mbox->positions[id];
+  pos = mbox->positions[slot];
   return pos != 0 ? &mbox->items[pos - 1] : NULL;
 }
 
 static void
 mailbox_set_position(store_mailbox *mbox, int32_t id, size_t index_plus_one)
 {
-  if ((size_t)id >= mbox->position_capacity) {
-    size_t capacity = mbox->position_capacity ? mbox->position_capacity
-                                              : 512;
+  size_t slot = position_slot(id);
 
-    while (capacity <= (size_t)id)
+  if (slot == SIZE_MAX || index_plus_one > UINT32_MAX) {
+    log_error("item id %d or position %zu out of range in the demo store",
+              (int)id, index_plus_one);
+    abort();
+  }
+  if (slot >= mbox->position_capacity) {
+    size_t capacity = mbox->position_capacity ? mbox->position_capacity
+                                              : SYSTEM_ID_SLOTS;
+
+    while (capacity <= slot)
       capacity *= 2;
     mbox->positions = xrealloc(mbox->positions,
                                capacity * sizeof(*mbox->positions));
@@ -309,7 +333,7 @@ mailbox_set_position(store_mailbox *mbox, int32_t id, size_t index_plus_one)
            (capacity - mbox->position_capacity) * sizeof(*mbox->positions));
     mbox->position_capacity = capacity;
   }
-  mbox->positions[id] = index_plus_one;
+  mbox->positions[slot] = (uint32_t)index_plus_one;
 }
 
 static store_item *
@@ -350,11 +374,11 @@ mailbox_remove_at(store_mailbox *mbox, size_t index)
 {
   free(mbox->items[index].tags);
   free(mbox->items[index].name);
-  mbox->positions[mbox->items[index].id] = 0;
+  mailbox_set_position(mbox, mbox->items[index].id, 0);
   mbox->items[index] = mbox->items[mbox->item_count - 1];
   mbox->item_count--;
   if (index < mbox->item_count)
-    mbox->positions[mbox->items[index].id] = index + 1;
+    mailbox_set_position(mbox, mbox->items[index].id, index + 1);
 }
 
 static void

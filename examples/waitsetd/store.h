@@ -57,8 +57,10 @@ typedef struct store_mailbox {
   size_t item_count;
   size_t item_capacity;
   /* Position of each item by id: index into items plus one, 0 when no
-   * item has that id. Ids are below next_id. */
-  size_t *positions;
+   * item has that id. System folder ids map to the first slots and ids
+   * from FIRST_USER_ID on follow, so the unused ids between cost
+   * nothing. */
+  uint32_t *positions;
   size_t position_capacity;
 } store_mailbox;
 

@@ -27,12 +27,16 @@ call_fault(waitset_call *call, int status, const char *reason,
     goto fail;
   if (arg_id != NULL) {
     waitset_fault_arg *arg = ws_arena_calloc(arena, 1, sizeof(*arg));
+    char quoted[WS_QUOTE_MAX + 8];
 
     if (arg == NULL)
       goto fail;
+    /* The detail quotes a client value too, so it is cut like the
+     * reason: a megabyte of id must not come back as a megabyte. */
+    ws_quote_value(quoted, sizeof(quoted), arg_id);
     arg->name = "id";
     arg->type = "STR";
-    arg->value = ws_arena_strdup(arena, arg_id);
+    arg->value = ws_arena_strdup(arena, quoted);
     if (arg->value == NULL)
       goto fail;
     resp->fault_args = arg;

@@ -831,6 +831,28 @@ START_TEST(field_long_id_cut_in_reason)
   wt_assert_fault(r, "admin.NO_SUCH_WAITSET", "No such waitset: ", "...");
   ck_assert_uint_le(strlen(r->fault_reason),
                     strlen("No such waitset: ") + 128 + 3);
+  ck_assert_uint_eq(r->fault_arg_count, 1);
+  ck_assert_uint_eq(strlen(r->fault_arg_values[0]), 128 + 3);
+  ck_assert_str_eq(r->fault_arg_values[0] + 128, "...");
+}
+END_TEST
+
+START_TEST(field_long_id_cut_in_destroy_detail)
+{
+  size_t n = 1 << 20;
+  char *id = malloc(n + 1);
+  wt_request rq;
+  wt_response *r;
+
+  ck_assert_ptr_nonnull(id);
+  memset(id, 'W', n);
+  id[n] = '\0';
+  wt_req_destroy(&rq, id);
+  r = wt_call(fx, U1C, &rq);
+  free(id);
+  wt_assert_fault(r, "mail.NO_SUCH_WAITSET", "WaitSet not found: ", "...");
+  ck_assert_uint_eq(r->fault_arg_count, 1);
+  ck_assert_uint_eq(strlen(r->fault_arg_values[0]), 128 + 3);
 }
 END_TEST
 
@@ -1006,6 +1028,7 @@ field_suite(void)
   tcase_add_test(tc, field_per_account_problems);
   tcase_add_test(tc, field_rights_and_ownership);
   tcase_add_test(tc, field_long_id_cut_in_reason);
+  tcase_add_test(tc, field_long_id_cut_in_destroy_detail);
   tcase_add_test(tc, field_seq_form);
   tcase_add_test(tc, field_self_changes_suppressed);
   tcase_add_test(tc, field_no_silent_subscription);

@@ -311,9 +311,9 @@ struct waitset_call {
   uint32_t lookups_out;
   uint32_t timeout_ms;
   uint32_t heap_index; /* UINT32_MAX when not in the timer heap */
-  uint16_t n_remove_errs;
-  uint16_t n_add_errs;
-  uint16_t n_update_errs;
+  uint32_t n_remove_errs;
+  uint32_t n_add_errs;
+  uint32_t n_update_errs;
   uint32_t runtime_split; /* runtime errors sent before the add errors */
   int16_t fail_status;
   uint8_t state;

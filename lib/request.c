@@ -23,7 +23,10 @@ request_copy(waitset_request *dst, const waitset_request *src)
       || (dst->update_count > 0 && dst->update == NULL)
       || (dst->remove_count > 0 && dst->remove == NULL))
     return WAITSET_EINVAL;
-  if (dst->add_count + dst->update_count + dst->remove_count > UINT16_MAX)
+  /* The per-call error counters are 32-bit; far more entries than any
+   * codec limit admits still fit. */
+  if (dst->add_count > UINT32_MAX / 4 || dst->update_count > UINT32_MAX / 4
+      || dst->remove_count > UINT32_MAX / 4)
     return WAITSET_ERANGE;
   return 0;
 }

@@ -609,7 +609,8 @@ typedef void (*waitset_response_cb)(waitset_registry *reg,
  * @param out   optional; receives a handle for waitset_call_abandon(),
  *              valid until cb returns or the call is abandoned.
  * @return 0 when cb will be called; WAITSET_EINVAL (NULL argument, bad
- *         op), WAITSET_EVERSION (unknown struct size), WAITSET_ENOMEM,
+ *         op), WAITSET_EVERSION (unknown struct size), WAITSET_ERANGE
+ *         (more than 2^30 entries in one account list), WAITSET_ENOMEM,
  *         WAITSET_ECLOSING, WAITSET_ERECURSIVE (from the log hook).
  * Callback context: allowed from a response callback.
  * @since 1.0

@@ -837,6 +837,27 @@ START_TEST(field_long_id_cut_in_reason)
 }
 END_TEST
 
+START_TEST(field_many_add_errors_reported)
+{
+  const size_t n = 66000; /* more errors than a 16-bit counter holds */
+  waitset_account_spec *specs = calloc(n, sizeof(*specs));
+  wt_request rq;
+  wt_response *r;
+  size_t i;
+
+  ck_assert_ptr_nonnull(specs);
+  for (i = 0; i < n; i++)
+    specs[i].id = WT_U1;
+  wt_req_create(&rq, "m");
+  rq.req.add = specs;
+  rq.req.add_count = n;
+  r = wt_call(fx, U1C, &rq);
+  free(specs);
+  ck_assert_int_eq(r->status, 0);
+  ck_assert_uint_eq(r->error_count, n - 1);
+}
+END_TEST
+
 START_TEST(field_long_id_cut_in_destroy_detail)
 {
   size_t n = 1 << 20;
@@ -1029,6 +1050,7 @@ field_suite(void)
   tcase_add_test(tc, field_rights_and_ownership);
   tcase_add_test(tc, field_long_id_cut_in_reason);
   tcase_add_test(tc, field_long_id_cut_in_destroy_detail);
+  tcase_add_test(tc, field_many_add_errors_reported);
   tcase_add_test(tc, field_seq_form);
   tcase_add_test(tc, field_self_changes_suppressed);
   tcase_add_test(tc, field_no_silent_subscription);

@@ -83,6 +83,13 @@ struct waitset_xml_decoder {
    * scan (the unparsed tail kept by expat plus the new bytes). */
   uint64_t parse_calls;
   uint64_t scanned_bytes;
+  /* Position of the last start tag that got a node: byte offset, line
+   * and 0-based column. new_node() advances it over the bytes up to the
+   * next start tag, which is cheaper than expat's own position tracking
+   * (see node_position() in decoder.c). */
+  uint64_t pos_offset;
+  uint64_t pos_line;
+  uint64_t pos_column;
   int first_byte;  /* first non-blank byte, or -1 */
   int seen_header;
   int seen_body;

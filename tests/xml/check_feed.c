@@ -284,6 +284,96 @@ START_TEST(feed_every_boundary_same_result)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Node positions                                                      */
+
+/* Start-tag positions reported by a plain expat parser. */
+typedef struct expat_positions {
+  XML_Parser parser;
+  uint64_t line[64];
+  uint64_t column[64];
+  size_t count;
+} expat_positions;
+
+static void XMLCALL
+record_position(void *data, const XML_Char *name, const XML_Char **atts)
+{
+  expat_positions *pos = data;
+
+  (void)name;
+  (void)atts;
+  ck_assert_uint_lt(pos->count, 64);
+  pos->line[pos->count] = (uint64_t)XML_GetCurrentLineNumber(pos->parser);
+  pos->column[pos->count] =
+      (uint64_t)XML_GetCurrentColumnNumber(pos->parser) + 1;
+  pos->count++;
+}
+
+static void
+compare_positions(const waitset_xml_node *node, const expat_positions *pos,
+                  size_t *index)
+{
+  const waitset_xml_node *child;
+
+  ck_assert_uint_lt(*index, pos->count);
+  ck_assert_msg(node->line == pos->line[*index],
+                "element %zu <%s>: line %llu, expat %llu", *index,
+                node->name, (unsigned long long)node->line,
+                (unsigned long long)pos->line[*index]);
+  ck_assert_msg(node->column == pos->column[*index],
+                "element %zu <%s>: column %llu, expat %llu", *index,
+                node->name, (unsigned long long)node->column,
+                (unsigned long long)pos->column[*index]);
+  (*index)++;
+  for (child = node->first_child; child != NULL; child = child->next_sibling)
+    compare_positions(child, pos, index);
+}
+
+/* Line ends of every kind, tabs and multibyte characters before and
+ * inside start tags, in a command captured whole. */
+static const char position_doc[] =
+    "<Other xmlns=\"urn:x\">\n"
+    "  <a\tb=\"\xc3\xa9\xe2\x82\xac\"/>\r\n"
+    "\t<b>\xf0\x9f\x98\x80 text\r<c/>\r\r\n\n<d x=\"1\"\n y=\"2\"/></b>"
+    "<!-- \xc3\xa9\n --><e/>\xe2\x82\xac \xc3\xa9 text \xf0\x9f\x98\x80"
+    "<f/>\r"
+    "</Other>";
+
+START_TEST(tree_positions_match_expat)
+{
+  size_t len = strlen(position_doc);
+  expat_positions pos;
+  waitset_xml_decoder *dec = new_decoder(NULL, 1);
+  size_t chunk;
+
+  memset(&pos, 0, sizeof(pos));
+  pos.parser = XML_ParserCreateNS("UTF-8", '\x01');
+  ck_assert_ptr_nonnull(pos.parser);
+  XML_SetUserData(pos.parser, &pos);
+  XML_SetStartElementHandler(pos.parser, record_position);
+  ck_assert_int_eq(XML_Parse(pos.parser, position_doc, (int)len, 1),
+                   XML_STATUS_OK);
+  XML_ParserFree(pos.parser);
+  ck_assert_uint_eq(pos.count, 7);
+
+  /* Chunk size 0 feeds the whole document at once. */
+  for (chunk = 0; chunk <= 7; chunk++) {
+    const waitset_xml_document *doc;
+    size_t index = 0;
+
+    ck_assert_int_eq(waitset_xml_decoder_reset(dec), 0);
+    dec->parse_threshold = chunk == 0 ? WSX_PARSE_THRESHOLD : 1;
+    ck_assert_int_eq(waitset_xml_decoder_reset(dec), 0);
+    ck_assert_int_eq(feed_chunks(dec, position_doc, len, chunk), 0);
+    doc = waitset_xml_decoder_document(dec);
+    ck_assert_ptr_nonnull(doc);
+    compare_positions(doc->command_node, &pos, &index);
+    ck_assert_uint_eq(index, pos.count);
+  }
+  waitset_xml_decoder_free(dec);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Memory of large documents                                           */
 
 /* 1,000,000 unknown children of a waitset command: the request reader
@@ -394,6 +484,7 @@ feed_suite(void)
   tcase_add_test(feed, feed_pending_out_of_memory);
   tcase_add_loop_test(feed, feed_every_boundary_same_result, 0,
                       (int)(sizeof(boundary_docs) / sizeof(boundary_docs[0])));
+  tcase_add_test(feed, tree_positions_match_expat);
   suite_add_tcase(s, feed);
 
   xt_add_loop_fixture(tree);

@@ -566,12 +566,20 @@ wt_run_until_count_at(const char *file, int line, wt_fixture *fx, size_t n)
   }
 }
 
+/* Stop the loop as well as flagging the run timer. In UV_RUN_ONCE,
+ * libuv 1.44 runs due timers first and still blocks in the poll unless
+ * pending or idle callbacks were queued. The loop time can be stale when
+ * uv_run() starts, as under valgrind on a busy host. A run timer that is
+ * already due then fires before the poll, and the poll waits for the next
+ * timer, which is the watchdog while a blocking Wait is parked. uv_stop()
+ * makes that poll return at once. */
 static void
 on_run_timer(uv_timer_t *t)
 {
   wt_fixture *fx = t->data;
 
   fx->run_timer_fired = 1;
+  uv_stop(&fx->loop);
 }
 
 void

@@ -303,6 +303,102 @@ build_context(waitset_xml_decoder *dec)
 
 enum { LIST_ADD, LIST_UPDATE, LIST_REMOVE };
 
+/* Return the next <a> child of a list in the list's vocabulary after
+ * `after`, or the first one; the same as own_child(list, after, "a")
+ * without a strcmp() per child. */
+static const waitset_xml_node *
+next_account(const waitset_xml_node *list, const waitset_xml_node *after)
+{
+  const waitset_xml_node *child =
+      after != NULL ? after->next_sibling : list->first_child;
+
+  for (; child != NULL; child = child->next_sibling) {
+    if (child->name[0] == 'a' && child->name[1] == '\0'
+        && (child->namespace_uri == list->namespace_uri
+            || wsx_node_in_vocabulary(list, child)))
+      return child;
+  }
+  return NULL;
+}
+
+/* Return the slot of an account field in the order read_accounts()
+ * reads them (id, name, token, types, folderInterests), or -1. */
+static int
+account_field_slot(const char *name)
+{
+  switch (name[0]) {
+  case 'i':
+    return strcmp(name, "id") == 0 ? 0 : -1;
+  case 'n':
+    return strcmp(name, "name") == 0 ? 1 : -1;
+  case 't':
+    if (strcmp(name, "token") == 0)
+      return 2;
+    return strcmp(name, "types") == 0 ? 3 : -1;
+  case 'f':
+    return strcmp(name, "folderInterests") == 0 ? 4 : -1;
+  default:
+    return -1;
+  }
+}
+
+/* Fill a spec from the attributes of an <a> without children in one
+ * pass, which gives the same values as read_field() for each field.
+ * Returns -1 when a field is given twice, so that the caller reads the
+ * account with read_field(), which reports the error. */
+static int
+read_account_attrs(const waitset_xml_node *a, int kind,
+                   waitset_account_spec *spec)
+{
+  const char *values[5] = { NULL, NULL, NULL, NULL, NULL };
+  int fields = kind == LIST_REMOVE ? 1 : 5;
+  size_t i;
+
+  for (i = 0; i < a->attr_count; i++) {
+    const waitset_xml_attr *attr = &a->attrs[i];
+    int slot;
+
+    if (attr->namespace_uri[0] != '\0'
+        && attr->namespace_uri != a->namespace_uri
+        && strcmp(attr->namespace_uri, a->namespace_uri) != 0)
+      continue;
+    slot = account_field_slot(attr->name);
+    if (slot < 0 || slot >= fields)
+      continue;
+    if (values[slot] != NULL)
+      return -1;
+    values[slot] = attr->value;
+  }
+  spec->id = values[0];
+  spec->name = values[1];
+  spec->token = values[2];
+  spec->types = values[3];
+  spec->folder_interests = values[4];
+  return 0;
+}
+
+/* Read the fields of one <a>, as attributes or child elements. */
+static int
+read_account(waitset_xml_decoder *dec, const waitset_xml_node *a, int kind,
+             waitset_account_spec *spec)
+{
+  int rc;
+
+  if (a->child_count == 0 && read_account_attrs(a, kind, spec) == 0)
+    return 0;
+  rc = read_field(dec, a, "id", &spec->id);
+  if (rc != 0 || kind == LIST_REMOVE)
+    return rc;
+  rc = read_field(dec, a, "name", &spec->name);
+  if (rc == 0)
+    rc = read_field(dec, a, "token", &spec->token);
+  if (rc == 0)
+    rc = read_field(dec, a, "types", &spec->types);
+  if (rc == 0)
+    rc = read_field(dec, a, "folderInterests", &spec->folder_interests);
+  return rc;
+}
+
 /* Read every <a> of every <list_name> child into an arena array. */
 static int
 read_accounts(waitset_xml_decoder *dec, const waitset_xml_node *command,
@@ -318,7 +414,7 @@ read_accounts(waitset_xml_decoder *dec, const waitset_xml_node *command,
 
   for (list = own_child(command, NULL, list_name); list != NULL;
        list = own_child(command, list, list_name)) {
-    for (a = own_child(list, NULL, "a"); a != NULL; a = own_child(list, a, "a"))
+    for (a = next_account(list, NULL); a != NULL; a = next_account(list, a))
       count++;
   }
   *out = NULL;
@@ -349,20 +445,9 @@ read_accounts(waitset_xml_decoder *dec, const waitset_xml_node *command,
   memset(specs, 0, count * sizeof(*specs));
   for (list = own_child(command, NULL, list_name); list != NULL;
        list = own_child(command, list, list_name)) {
-    for (a = own_child(list, NULL, "a"); a != NULL;
-         a = own_child(list, a, "a"), i++) {
-      rc = read_field(dec, a, "id", &specs[i].id);
-      if (rc != 0)
-        return rc;
-      if (kind == LIST_REMOVE)
-        continue;
-      rc = read_field(dec, a, "name", &specs[i].name);
-      if (rc == 0)
-        rc = read_field(dec, a, "token", &specs[i].token);
-      if (rc == 0)
-        rc = read_field(dec, a, "types", &specs[i].types);
-      if (rc == 0)
-        rc = read_field(dec, a, "folderInterests", &specs[i].folder_interests);
+    for (a = next_account(list, NULL); a != NULL;
+         a = next_account(list, a), i++) {
+      rc = read_account(dec, a, kind, &specs[i]);
       if (rc != 0)
         return rc;
     }

@@ -220,6 +220,35 @@ START_TEST(decode_perl_style_prefixes)
 }
 END_TEST
 
+/* Account fields given as attributes: unqualified or in the element's
+ * namespace they count, in a foreign namespace they are ignored, and a
+ * remove list reads only the id. */
+START_TEST(decode_account_attribute_namespaces)
+{
+  waitset_xml_decoder *dec;
+  const waitset_xml_document *doc = decode_ok(
+      BODY12("<WaitSetRequest xmlns=\"urn:zimbraMail\" "
+             "xmlns:m=\"urn:zimbraMail\" xmlns:x=\"urn:x\" waitSet=\"W\">"
+             "<update><a x:id=\"Z\" m:id=\"U\" name=\"n\" x:name=\"y\" "
+             "m:token=\"7\" types=\"m\" folderInterests=\"2\"/></update>"
+             "<remove><a id=\"R\" name=\"n\" m:name=\"o\"/></remove>"
+             "</WaitSetRequest>"),
+      0, &dec);
+  const waitset_request *req = doc->request;
+
+  ck_assert_uint_eq(req->update_count, 1);
+  ck_assert_str_eq(req->update[0].id, "U");
+  ck_assert_str_eq(req->update[0].name, "n");
+  ck_assert_str_eq(req->update[0].token, "7");
+  ck_assert_str_eq(req->update[0].types, "m");
+  ck_assert_str_eq(req->update[0].folder_interests, "2");
+  ck_assert_uint_eq(req->remove_count, 1);
+  ck_assert_str_eq(req->remove[0].id, "R");
+  ck_assert_ptr_null(req->remove[0].name);
+  waitset_xml_decoder_free(dec);
+}
+END_TEST
+
 START_TEST(decode_fields_as_elements)
 {
   waitset_xml_decoder *dec;
@@ -519,6 +548,13 @@ static const bad_case bad_cases[] = {
            "<add><a id=\"A\"><id>B</id></a></add></CreateWaitSetRequest>"),
     0, WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST,
     "invalid request: invalid id: \"A\"", "id", 12 },
+  { "account attribute twice",
+    BODY12("<CreateWaitSetRequest xmlns=\"urn:zimbraMail\" "
+           "xmlns:m=\"urn:zimbraMail\" defTypes=\"m\">"
+           "<add><a id=\"A\"/><a token=\"1\" m:token=\"2\"/></add>"
+           "</CreateWaitSetRequest>"),
+    0, WAITSET_EXML_SCHEMA, WAITSET_EINVALID_REQUEST,
+    "invalid request: invalid token: \"1\"", "token", 12 },
   { "element twice",
     BODY12("<DestroyWaitSetRequest xmlns=\"urn:zimbraMail\">"
            "<waitSet>A</waitSet><waitSet>B</waitSet>"
@@ -957,6 +993,7 @@ decode_suite(void)
   tcase_add_test(tc, decode_bare_request);
   tcase_add_test(tc, decode_perl_style_prefixes);
   tcase_add_test(tc, decode_fields_as_elements);
+  tcase_add_test(tc, decode_account_attribute_namespaces);
   tcase_add_test(tc, decode_comments_and_whitespace);
   tcase_add_test(tc, decode_unknown_input_ignored);
   tcase_add_test(tc, decode_attribute_namespaces);

@@ -59,6 +59,11 @@ typedef struct soap_request {
 /* The HTTP request callback: route, decode, authenticate, dispatch. */
 void dispatch_request(http_exchange *ex, void *user_data);
 
+/* The HTTP callback for a body over --max-request-bytes: an
+ * INVALID_REQUEST Fault in the SOAP version of the envelope read so
+ * far. */
+void dispatch_too_large(http_too_large *request, void *user_data);
+
 /* Fill in the core's host callbacks, which read d's store. */
 void dispatch_host_init(waitset_host *host, waitsetd *d);
 

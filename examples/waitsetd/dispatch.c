@@ -403,6 +403,69 @@ dispatch_request(http_exchange *ex, void *user_data)
   waitset_xml_decoder_reset(d->decoder);
 }
 
+/* The body bytes decoded to find the SOAP version of an oversized
+ * request. The Envelope start tag is the first element, so it sits at
+ * the start of the body, and a bounded prefix bounds the parsing cost. */
+#define ENVELOPE_PREFIX_BYTES 16384
+
+/*
+ * Return the SOAP version of the envelope in the first bytes of a body:
+ * the version of its Envelope start tag when the prefix contains one, else
+ * SOAP 1.2. The decoder reads the prefix as a whole document, so it
+ * fails at the cut, and its error carries the version it found.
+ */
+static int
+prefix_soap_version(waitsetd *d, const char *body, size_t length)
+{
+  const waitset_xml_error *error;
+  int version = WAITSET_XML_SOAP_12;
+  int rc;
+
+  if (length > ENVELOPE_PREFIX_BYTES)
+    length = ENVELOPE_PREFIX_BYTES;
+  /* The decoder is clean here: it is reset after every request. */
+  rc = waitset_xml_decoder_feed(d->decoder, body, length, 1);
+  if (rc == 0) {
+    version = waitset_xml_decoder_document(d->decoder)->soap_version;
+  } else {
+    error = waitset_xml_decoder_error(d->decoder);
+    if (error != NULL)
+      version = error->soap_version;
+  }
+  waitset_xml_decoder_reset(d->decoder);
+  return soap_reply_version(version);
+}
+
+void
+dispatch_too_large(http_too_large *request, void *user_data)
+{
+  waitsetd *d = user_data;
+  waitset_xml_buffer *buf = NULL;
+  char reason[128];
+  int version;
+  int rc;
+
+  version = prefix_soap_version(d, request->body, request->body_length);
+  /* The codec's own size limit uses the same reason. */
+  snprintf(reason, sizeof(reason), "invalid request: the document is "
+           "larger than %zu bytes", request->limit);
+  rc = waitset_xml_encode_fault(NULL, version, WAITSET_EINVALID_REQUEST,
+                                reason, NULL, 0, &buf);
+  if (rc != 0) {
+    log_error("%s: encoding the fault for an oversized request failed: "
+              "%s", request->peer, waitset_strerror(rc));
+    return;
+  }
+  request->reply = malloc(waitset_xml_buffer_length(buf));
+  if (request->reply != NULL) {
+    request->reply_length = waitset_xml_buffer_length(buf);
+    memcpy(request->reply, waitset_xml_buffer_data(buf),
+           request->reply_length);
+    request->content_type = soap_content_type(version);
+  }
+  waitset_xml_buffer_free(buf);
+}
+
 /* ------------------------------------------------------------------ */
 /* Host callbacks                                                      */
 

@@ -305,10 +305,50 @@ conn_fail(http_conn *conn, int status, const char *message)
                      (size_t)n, 0);
 }
 
+/*
+ * Send the 413 response to a body over the limit, then close. The
+ * on_too_large callback builds the body from the bytes read so far.
+ */
+static void
+conn_fail_too_large(http_conn *conn)
+{
+  http_server *srv = conn->srv;
+  http_too_large request;
+  char text[128];
+  int n;
+
+  memset(&request, 0, sizeof(request));
+  request.body = conn->body != NULL ? conn->body : "";
+  request.body_length = conn->body_length;
+  request.limit = srv->config.max_body_bytes;
+  request.peer = conn->peer;
+  log_warn("%s: HTTP 413: request body larger than %zu bytes", conn->peer,
+           request.limit);
+  if (srv->config.on_too_large != NULL)
+    srv->config.on_too_large(&request, srv->config.user_data);
+  if (request.reply != NULL) {
+    conn_send_response(conn, 413, request.content_type, request.reply,
+                       request.reply_length, 0);
+    free(request.reply);
+  } else {
+    n = snprintf(text, sizeof(text), "request body larger than %zu "
+                 "bytes\n", request.limit);
+    conn_send_response(conn, 413, "text/plain; charset=utf-8", text,
+                       (size_t)n, 0);
+  }
+  /* Nothing more is read from this connection: free the partial body
+   * now rather than when the client closes. */
+  free(conn->body);
+  conn->body = NULL;
+  conn->body_length = 0;
+  conn->body_capacity = 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Parser callbacks                                                    */
 
-/* Record the error response for a callback that stops the parser. */
+/* Record the error response for a callback that stops the parser. A
+ * 413 takes no message: conn_fail_too_large() builds its response. */
 static int
 stop_parser(http_conn *conn, int status, const char *message)
 {
@@ -465,7 +505,7 @@ on_headers_complete(http_parser *parser)
     return -1;
   if ((parser->flags & F_CONTENTLENGTH)
       && parser->content_length > (uint64_t)limit)
-    return stop_parser(conn, 413, "request body too large");
+    return stop_parser(conn, 413, NULL);
   if (parser->method == HTTP_POST
       && !(parser->flags & (F_CONTENTLENGTH | F_CHUNKED)))
     return stop_parser(conn, 411, "a POST needs Content-Length or chunked "
@@ -482,9 +522,14 @@ on_body(http_parser *parser, const char *at, size_t len)
 {
   http_conn *conn = parser->data;
   size_t limit = conn->srv->config.max_body_bytes;
+  int too_large = 0;
 
-  if (len > limit - conn->body_length)
-    return stop_parser(conn, 413, "request body too large");
+  /* The bytes up to the limit are kept even when the body passes it, so
+   * the 413 response can use the SOAP version of their envelope. */
+  if (len > limit - conn->body_length) {
+    too_large = 1;
+    len = limit - conn->body_length;
+  }
   if (conn->body_length + len + 1 > conn->body_capacity) {
     size_t capacity = conn->body_capacity;
 
@@ -506,6 +551,8 @@ on_body(http_parser *parser, const char *at, size_t len)
   memcpy(conn->body + conn->body_length, at, len);
   conn->body_length += len;
   conn->body[conn->body_length] = '\0';
+  if (too_large)
+    return stop_parser(conn, 413, NULL);
   return 0;
 }
 
@@ -695,7 +742,9 @@ conn_process(http_conn *conn, const char *data, size_t len)
       continue;
     }
     if (err != HPE_OK) {
-      if (conn->error_status != 0)
+      if (conn->error_status == 413)
+        conn_fail_too_large(conn);
+      else if (conn->error_status != 0)
         conn_fail(conn, conn->error_status, conn->error_message);
       else
         conn_fail(conn, 400, http_errno_description(err));

@@ -37,6 +37,25 @@ typedef struct http_exchange {
 typedef void (*http_request_cb)(http_exchange *ex, void *user_data);
 typedef void (*http_closed_cb)(void *user_data);
 
+/*
+ * A request whose body passes max_body_bytes, for the callback that
+ * builds the body of its 413 response. The server sets the first four
+ * fields. The callback sets content_type to a static string and reply
+ * to a malloc'd body, which the server frees. A reply left NULL sends a
+ * short text/plain body.
+ */
+typedef struct http_too_large {
+  const char *body;   /* the body bytes read up to the limit, maybe none */
+  size_t body_length;
+  size_t limit;       /* max_body_bytes */
+  const char *peer;   /* client address, for logs */
+  const char *content_type;
+  char *reply;
+  size_t reply_length;
+} http_too_large;
+
+typedef void (*http_too_large_cb)(http_too_large *request, void *user_data);
+
 typedef struct http_server_config {
   const char *host;
   int port; /* 0 picks a free port */
@@ -51,6 +70,9 @@ typedef struct http_server_config {
    * 0 means no cap. */
   size_t max_connections;
   http_request_cb on_request;
+  /* Builds the 413 response body; NULL sends a short text body. After a
+   * 413 the connection closes. */
+  http_too_large_cb on_too_large;
   void *user_data;
 } http_server_config;
 

@@ -183,6 +183,7 @@ start_http(waitsetd *d)
   config.idle_timeout_ms = (uint64_t)d->opts.idle_timeout_ms;
   config.max_connections = d->opts.max_connections;
   config.on_request = dispatch_request;
+  config.on_too_large = dispatch_too_large;
   config.user_data = d;
   rc = http_server_start(&d->http, d->loop, &config, bound, sizeof(bound));
   if (rc != 0) {

@@ -78,7 +78,7 @@ status() {
     "http://$address$path"
 }
 
-echo "1..15"
+echo "1..18"
 
 help=$("$server" --help)
 check "help lists the timing options" contains "$help" "--sweep-interval"
@@ -132,6 +132,13 @@ check "GET is 405" contains "$(status GET /service/soap)" 405
 big=$(head -c 5000 /dev/zero | tr '\0' x)
 check "large body is 413" contains \
   "$(status POST /service/soap -d "$big")" 413
+out=$(soap /service/soap "<NoOpRequest xmlns=\"urn:zimbraMail\"/><!--$big-->")
+check "413 body is an INVALID_REQUEST fault" contains "$out" \
+  "<Code>service.INVALID_REQUEST</Code>"
+check "413 fault names the limit" contains "$out" \
+  "larger than 4096 bytes</soap:Text>"
+check "413 fault is the whole body" contains "$out" \
+  "</soap:Envelope> HTTP 413"
 check "malformed XML is a parse error" contains \
   "$(soap /service/soap '<unclosed')" "service.PARSE_ERROR"
 

@@ -3,7 +3,8 @@
  * End-to-end tests of waitsetd's defences against hostile clients: read
  * and idle timeouts, the connection cap, the folder depth limit and
  * subtree delete, exact password checks, control characters in the log,
- * UTF-8 in Faults and the HTTP framing rules.
+ * UTF-8 in Faults and the HTTP framing rules. Also the Fault sent for a
+ * request over the size limit.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -504,6 +505,136 @@ START_TEST(http_framing_accepted)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Request size limit                                                  */
+
+/* The --max-request-bytes of the size limit tests. */
+#define SIZE_LIMIT 2000
+
+/* Return the number of waitsets QueryWaitSet lists for the admin. */
+static int
+count_waitsets(void)
+{
+  wsc_reply *reply;
+  int n;
+
+  reply = e2e_call(&fx.ad, ADMIN, "<QueryWaitSetRequest " NS_ADMIN "/>");
+  e2e_expect_ok(reply, "QueryWaitSetResponse");
+  n = (int)wsc_node_count(reply->body, "waitSet");
+  wsc_reply_free(reply);
+  return n;
+}
+
+/* A CreateWaitSetRequest for u1 of about 3 KB, over SIZE_LIMIT, in an
+ * envelope of soap_ns, or bare when soap_ns is NULL. */
+static char *
+oversized_create(const char *soap_ns)
+{
+  char add[64 * sizeof(ADD(U1))];
+  size_t used = 0;
+  char *doc;
+  int i;
+
+  add[0] = '\0';
+  for (i = 0; i < 64; i++)
+    used += (size_t)snprintf(add + used, sizeof(add) - used, "%s", ADD(U1));
+  if (soap_ns == NULL)
+    doc = wsc_strdup_printf("<CreateWaitSetRequest " NS_MAIL " defTypes="
+                            "\"m\"><add>%s</add></CreateWaitSetRequest>",
+                            add);
+  else
+    doc = wsc_strdup_printf(
+        "<soap:Envelope xmlns:soap=\"%s\"><soap:Header><context "
+        "xmlns=\"urn:zimbra\"><authToken>%s</authToken></context>"
+        "</soap:Header><soap:Body><CreateWaitSetRequest " NS_MAIL
+        " defTypes=\"m\"><add>%s</add></CreateWaitSetRequest></soap:Body>"
+        "</soap:Envelope>",
+        soap_ns, fx.u1.token, add);
+  ck_assert_ptr_nonnull(doc);
+  ck_assert_uint_gt(strlen(doc), SIZE_LIMIT);
+  return doc;
+}
+
+START_TEST(oversized_body_soap_fault)
+{
+  static const struct {
+    const char *soap_ns; /* NULL: a bare request element */
+    int chunked;
+    int fault_version;
+    const char *content_type;
+  } cases[] = {
+    { WSC_NS_SOAP11, 1, WAITSET_XML_SOAP_11, "text/xml" },
+    { WSC_NS_SOAP12, 1, WAITSET_XML_SOAP_12, "application/soap+xml" },
+    { NULL, 1, WAITSET_XML_SOAP_12, "application/soap+xml" },
+    /* A Content-Length over the limit is rejected before the body is
+     * read, so no envelope is known. */
+    { WSC_NS_SOAP11, 0, WAITSET_XML_SOAP_12, "application/soap+xml" },
+  };
+  char limit_text[64];
+  wsc_reply *reply;
+  size_t i;
+
+  e2e_restart("--max-request-bytes", "2000", NULL);
+  snprintf(limit_text, sizeof(limit_text), "larger than %d bytes",
+           SIZE_LIMIT);
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char *doc = oversized_create(cases[i].soap_ns);
+    char *request;
+    char *response;
+    const char *body;
+    char content_type[80];
+    char error[256];
+    wsc_doc parsed;
+    int rc;
+
+    if (cases[i].chunked)
+      request = wsc_strdup_printf(
+          "POST /service/soap HTTP/1.1\r\nHost: x\r\n"
+          "Transfer-Encoding: chunked\r\n\r\n%zx\r\n%s\r\n0\r\n\r\n",
+          strlen(doc), doc);
+    else
+      request = wsc_strdup_printf(
+          "POST /service/soap HTTP/1.1\r\nHost: x\r\n"
+          "Content-Length: %zu\r\n\r\n%s",
+          strlen(doc), doc);
+    free(doc);
+    ck_assert_ptr_nonnull(request);
+    response = raw_exchange(request, 5000, NULL);
+    free(request);
+
+    ck_assert_msg(e2e_raw_status(response) == 413, "case %zu: got: %.300s",
+                  i, response);
+    ck_assert_msg(strstr(response, "Connection: close\r\n") != NULL,
+                  "case %zu: got: %.300s", i, response);
+    snprintf(content_type, sizeof(content_type), "Content-Type: %s;",
+             cases[i].content_type);
+    ck_assert_msg(strstr(response, content_type) != NULL,
+                  "case %zu: expected %s in: %.300s", i, content_type,
+                  response);
+    body = e2e_raw_body(response);
+    ck_assert_ptr_nonnull(body);
+    rc = wsc_doc_parse(&parsed, body, strlen(body), error, sizeof(error));
+    ck_assert_msg(rc == 0, "case %zu: %s in: %.300s", i, error, body);
+    ck_assert_int_eq(parsed.document->soap_version, cases[i].fault_version);
+    ck_assert_ptr_nonnull(parsed.document->fault);
+    ck_assert_str_eq(parsed.document->fault->code,
+                     "service.INVALID_REQUEST");
+    ck_assert_msg(strstr(parsed.document->fault->reason, limit_text)
+                  != NULL, "case %zu: reason: %s", i,
+                  parsed.document->fault->reason);
+    wsc_doc_free(&parsed);
+    free(response);
+  }
+  /* None of the rejected Creates ran. */
+  ck_assert_int_eq(count_waitsets(), 0);
+
+  /* A request under the limit still runs. */
+  reply = e2e_call(&fx.u1, MAIL, "<NoOpRequest " NS_MAIL "/>");
+  e2e_expect_ok(reply, "NoOpResponse");
+  wsc_reply_free(reply);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *
 e2e_hardening_suite(void)
@@ -532,6 +663,7 @@ e2e_hardening_suite(void)
   tcase_add_test(tc, folder_depth_limit);
   tcase_add_test(tc, folder_move_cycle);
   tcase_add_test(tc, folder_delete_subtree);
+  tcase_add_test(tc, oversized_body_soap_fault);
   suite_add_tcase(s, tc);
   return s;
 }

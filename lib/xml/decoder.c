@@ -13,6 +13,9 @@
 #if defined(__linux__)
 #include <sys/random.h>
 #endif
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "decoder.h"
 
@@ -241,12 +244,12 @@ top_frame(waitset_xml_decoder *dec)
   return dec->depth > 0 ? &dec->frames[dec->depth - 1] : NULL;
 }
 
-/* Copy a name or value into the arena. The empty string and a string
- * equal to `same` (a name already in the tree) are shared instead, so
- * that repeated elements cost one node and no strings. */
+/* Copy a name into the arena. The empty string and a string equal to
+ * `same` (a name already in the tree) are shared instead, so that
+ * repeated elements cost no name strings. */
 static const char *
-copy_string(waitset_xml_decoder *dec, const char *s, size_t len,
-            const char *same)
+copy_name(waitset_xml_decoder *dec, const char *s, size_t len,
+          const char *same)
 {
   if (len == 0)
     return "";
@@ -255,98 +258,173 @@ copy_string(waitset_xml_decoder *dec, const char *s, size_t len,
   return wsx_arena_strndup(&dec->arena, s, len);
 }
 
-/* Copy the attributes of a start tag; the previous sibling's attribute
- * names are shared where they match. Returns -1 on allocation failure. */
+/* Compare two NUL-terminated strings. Inlined, this costs less than a
+ * strcmp() call for names of a few bytes. */
+static int
+short_strings_equal(const char *a, const char *b)
+{
+  while (*a != '\0' && *a == *b) {
+    a++;
+    b++;
+  }
+  return *a == *b;
+}
+
+/* Copy a NUL-terminated local name like copy_name(), comparing it with
+ * `same` before measuring it. */
+static const char *
+copy_local_name(waitset_xml_decoder *dec, const char *s, const char *same)
+{
+  if (s[0] == '\0')
+    return "";
+  if (same != NULL && short_strings_equal(same, s))
+    return same;
+  return wsx_arena_strndup(&dec->arena, s, strlen(s));
+}
+
+/* Lengths of the first attribute values of a start tag, measured once by
+ * check_attr_sizes() and used again by new_node(). */
+#define WSX_VALUE_LENGTHS 16
+
+typedef struct value_lengths {
+  size_t len[WSX_VALUE_LENGTHS];
+} value_lengths;
+
+static size_t
+value_length(const value_lengths *lengths, const char **atts, size_t i)
+{
+  return i < WSX_VALUE_LENGTHS ? lengths->len[i] : strlen(atts[2 * i + 1]);
+}
+
+/* Fill the attributes of a node whose array and value bytes were
+ * allocated with it; the previous sibling's attribute names are shared
+ * where they match. Returns -1 on allocation failure. */
 static int
 copy_attrs(waitset_xml_decoder *dec, wsx_node *node, const wsx_node *sibling,
-           const char **atts)
+           const char **atts, const value_lengths *lengths,
+           waitset_xml_attr *attrs, char *values)
 {
-  waitset_xml_attr *attrs;
-  size_t count = 0;
   size_t i;
 
-  while (atts[2 * count] != NULL)
-    count++;
-  node->pub.attrs = NULL;
-  node->pub.attr_count = count;
-  if (count == 0)
-    return 0;
-  attrs = wsx_arena_alloc(&dec->arena, count * sizeof(*attrs));
-  if (attrs == NULL)
-    return -1;
-  for (i = 0; i < count; i++) {
+  for (i = 0; i < node->pub.attr_count; i++) {
     const char *same = NULL;
     const char *a_ns;
     size_t a_ns_len;
     const char *a_local;
+    size_t len = value_length(lengths, atts, i);
 
     if (sibling != NULL && i < sibling->pub.attr_count)
       same = sibling->pub.attrs[i].name;
     split_name(atts[2 * i], &a_ns, &a_ns_len, &a_local);
-    attrs[i].name = copy_string(dec, a_local, strlen(a_local), same);
-    attrs[i].namespace_uri = copy_string(dec, a_ns, a_ns_len,
-                                         node->pub.namespace_uri);
-    attrs[i].value = copy_string(dec, atts[2 * i + 1],
-                                 strlen(atts[2 * i + 1]), NULL);
-    if (attrs[i].name == NULL || attrs[i].namespace_uri == NULL
-        || attrs[i].value == NULL)
+    attrs[i].name = copy_local_name(dec, a_local, same);
+    attrs[i].namespace_uri = copy_name(dec, a_ns, a_ns_len,
+                                       node->pub.namespace_uri);
+    if (attrs[i].name == NULL || attrs[i].namespace_uri == NULL)
       return -1;
+    if (len == 0) {
+      attrs[i].value = "";
+      continue;
+    }
+    memcpy(values, atts[2 * i + 1], len + 1);
+    attrs[i].value = values;
+    values += len + 1;
   }
-  node->pub.attrs = attrs;
+  node->pub.attrs = node->pub.attr_count > 0 ? attrs : NULL;
   return 0;
 }
 
-/* Return the number of UTF-8 characters in p[0..len): every byte that is
- * not a continuation byte (10xxxxxx) starts one. The bytes before an
- * event are well-formed, so this matches expat's count. Eight bytes are
- * tested at a time: bit 7 of a byte of `cont` is set when the byte has
- * bit 7 set and bit 6 clear. */
-static uint64_t
-count_chars(const unsigned char *p, size_t len)
+/* Line and 0-based column while counting bytes the way expat 2.5 does:
+ * LF, CR and CR LF each end a line, and every byte that is not a UTF-8
+ * continuation byte (10xxxxxx) starts a character. The bytes before an
+ * event are well-formed, so this matches expat's count. */
+typedef struct text_position {
+  uint64_t line;
+  uint64_t column;
+  int after_cr; /* the last byte was a CR, so an LF next ends no line */
+} text_position;
+
+static void
+advance_byte(text_position *pos, unsigned char c)
 {
-  const uint64_t high = UINT64_C(0x8080808080808080);
-  uint64_t count = len;
+  if (c == '\n' && pos->after_cr) {
+    pos->after_cr = 0;
+    return;
+  }
+  pos->after_cr = c == '\r';
+  if (c == '\n' || c == '\r') {
+    pos->line++;
+    pos->column = 0;
+  } else if ((c & 0xC0u) != 0x80u) {
+    pos->column++;
+  }
+}
+
+#if defined(__SSE2__)
+/* Subtract the continuation bytes summed per lane in `counts` from the
+ * column, which counted every byte of the blocks, and clear them. */
+static void
+fold_continuation_counts(text_position *pos, __m128i *counts)
+{
+  __m128i sums = _mm_sad_epu8(*counts, _mm_setzero_si128());
+
+  pos->column -= (uint64_t)_mm_cvtsi128_si32(sums)
+                 + (uint64_t)_mm_extract_epi16(sums, 4);
+  *counts = _mm_setzero_si128();
+}
+
+/* Advance over p[0..len) sixteen bytes at a time. A block without CR or
+ * LF adds its bytes minus its continuation bytes to the column; a block
+ * with one goes byte by byte. The per-lane counts are folded before a
+ * lane can wrap at 255 and before a line end resets the column. */
+static void
+advance_position(text_position *pos, const char *p, size_t len)
+{
+  const unsigned char *u = (const unsigned char *)p;
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i top_bits = _mm_set1_epi8((char)0xC0);
+  const __m128i continuation = _mm_set1_epi8((char)0x80);
+  __m128i counts = _mm_setzero_si128();
+  unsigned blocks = 0;
   size_t i = 0;
 
-  for (; i + 8 <= len; i += 8) {
-    uint64_t word;
-    uint64_t cont;
+  for (; i + 16 <= len; i += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+    __m128i nl = _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr));
 
-    memcpy(&word, p + i, sizeof(word));
-    cont = (word & ~(word << 1) & high) >> 7;
-    count -= (cont * UINT64_C(0x0101010101010101)) >> 56;
+    if (_mm_movemask_epi8(nl) != 0) {
+      size_t j;
+
+      fold_continuation_counts(pos, &counts);
+      blocks = 0;
+      for (j = 0; j < 16; j++)
+        advance_byte(pos, u[i + j]);
+      continue;
+    }
+    pos->after_cr = 0;
+    pos->column += 16;
+    counts = _mm_sub_epi8(
+        counts,
+        _mm_cmpeq_epi8(_mm_and_si128(v, top_bits), continuation));
+    if (++blocks == 255) {
+      fold_continuation_counts(pos, &counts);
+      blocks = 0;
+    }
   }
+  fold_continuation_counts(pos, &counts);
   for (; i < len; i++)
-    count -= (p[i] & 0xC0u) == 0x80u;
-  return count;
+    advance_byte(pos, u[i]);
 }
-
-/* Advance a line and 0-based column over p[0..len) the way expat does:
- * LF, CR and CR LF each end a line. */
+#else
 static void
-advance_position(uint64_t *line, uint64_t *column, const char *p, size_t len)
+advance_position(text_position *pos, const char *p, size_t len)
 {
-  const char *end = p + len;
-  const char *line_start = p;
-  const char *lf = memchr(p, '\n', len);
-  const char *cr = memchr(p, '\r', len);
+  size_t i;
 
-  while (lf != NULL || cr != NULL) {
-    const char *nl = cr == NULL || (lf != NULL && lf < cr) ? lf : cr;
-
-    (*line)++;
-    *column = 0;
-    line_start = nl + 1;
-    if (nl == cr && line_start < end && *line_start == '\n')
-      line_start++;
-    if (lf != NULL && lf < line_start)
-      lf = memchr(line_start, '\n', (size_t)(end - line_start));
-    if (cr != NULL && cr < line_start)
-      cr = memchr(line_start, '\r', (size_t)(end - line_start));
-  }
-  *column += count_chars((const unsigned char *)line_start,
-                         (size_t)(end - line_start));
+  for (i = 0; i < len; i++)
+    advance_byte(pos, (const unsigned char)p[i]);
 }
+#endif
 
 /* Set the line, column and offset of a node from the current start tag.
  * XML_GetCurrentLineNumber() makes expat run its position updater over
@@ -371,12 +449,16 @@ node_position(waitset_xml_decoder *dec, wsx_node *node)
       && (uint64_t)event_offset <= node->offset) {
     start = node->offset - (uint64_t)event_offset;
     if (dec->pos_offset >= start && dec->pos_offset <= node->offset) {
-      advance_position(&dec->pos_line, &dec->pos_column,
-                       buffer + (dec->pos_offset - start),
+      /* The previous position is at a '<', so no CR precedes it. */
+      text_position pos = { dec->pos_line, dec->pos_column, 0 };
+
+      advance_position(&pos, buffer + (dec->pos_offset - start),
                        (size_t)(node->offset - dec->pos_offset));
       dec->pos_offset = node->offset;
-      node->pub.line = dec->pos_line;
-      node->pub.column = dec->pos_column + 1;
+      dec->pos_line = pos.line;
+      dec->pos_column = pos.column;
+      node->pub.line = pos.line;
+      node->pub.column = pos.column + 1;
       return;
     }
   }
@@ -388,28 +470,54 @@ node_position(waitset_xml_decoder *dec, wsx_node *node)
 }
 
 /* Build a captured node with its attributes and append it to the node of
- * the parent frame, when there is one. */
+ * the parent frame, when there is one. The node, its attribute array and
+ * its attribute values share one arena allocation. */
 static wsx_node *
 new_node(waitset_xml_decoder *dec, wsx_frame *parent, const char *ns,
-         size_t ns_len, const char *local, const char **atts)
+         size_t ns_len, const char *local, const char **atts,
+         const value_lengths *lengths)
 {
-  wsx_node *node = wsx_arena_alloc(&dec->arena, sizeof(*node));
   const wsx_node *sibling = parent != NULL ? parent->last_child : NULL;
   const char *same_ns = NULL;
+  size_t count = 0;
+  size_t size;
+  size_t i;
+  wsx_node *node;
+  waitset_xml_attr *attrs;
 
+  while (atts[2 * count] != NULL)
+    count++;
+  /* sizeof(wsx_node) is a multiple of the pointer size, so the array
+   * that follows it is aligned. Every value is shorter than the
+   * document, which is in memory, so the sum cannot overflow. */
+  size = sizeof(*node) + count * sizeof(*attrs);
+  for (i = 0; i < count; i++) {
+    size_t len = value_length(lengths, atts, i);
+
+    if (len > 0)
+      size += len + 1;
+  }
+  node = wsx_arena_alloc(&dec->arena, size);
   if (node == NULL)
     return NULL;
-  memset(node, 0, sizeof(*node));
+  attrs = (waitset_xml_attr *)(void *)(node + 1);
   if (parent != NULL)
     same_ns = parent->node->pub.namespace_uri;
-  node->pub.name = copy_string(dec, local, strlen(local),
-                               sibling != NULL ? sibling->pub.name : NULL);
-  node->pub.namespace_uri = copy_string(dec, ns, ns_len, same_ns);
+  node->pub.name = copy_local_name(dec, local,
+                                   sibling != NULL ? sibling->pub.name : NULL);
+  node->pub.namespace_uri = copy_name(dec, ns, ns_len, same_ns);
   if (node->pub.name == NULL || node->pub.namespace_uri == NULL)
     return NULL;
-  if (copy_attrs(dec, node, sibling, atts) != 0)
+  node->pub.attr_count = count;
+  if (copy_attrs(dec, node, sibling, atts, lengths, attrs,
+                 (char *)(attrs + count))
+      != 0)
     return NULL;
   node->pub.text = "";
+  node->pub.parent = NULL;
+  node->pub.first_child = NULL;
+  node->pub.next_sibling = NULL;
+  node->pub.child_count = 0;
   node_position(dec, node);
   if (parent != NULL) {
     node->pub.parent = &parent->node->pub;
@@ -496,9 +604,11 @@ count_element(waitset_xml_decoder *dec, const char *local, const char **atts)
   return 0;
 }
 
-/* Reject an attribute value over max_value_bytes. */
+/* Reject an attribute value over max_value_bytes, and keep the lengths
+ * of the first values for new_node(). */
 static int
-check_attr_sizes(waitset_xml_decoder *dec, const char **atts)
+check_attr_sizes(waitset_xml_decoder *dec, const char **atts,
+                 value_lengths *lengths)
 {
   size_t i;
 
@@ -509,6 +619,8 @@ check_attr_sizes(waitset_xml_decoder *dec, const char **atts)
     const char *local;
     wsx_buf msg;
 
+    if (i / 2 < WSX_VALUE_LENGTHS)
+      lengths->len[i / 2] = len;
     if (len <= dec->opts.max_value_bytes)
       continue;
     split_name(atts[i], &ns, &ns_len, &local);
@@ -569,7 +681,8 @@ waitset_child_role(const wsx_frame *parent, const char *ns, size_t ns_len,
       return WSX_ROLE_FIELD;
     return name_in_list(local, lists) ? WSX_ROLE_LIST : WSX_ROLE_IGNORE;
   case WSX_ROLE_LIST:
-    return strcmp(local, "a") == 0 ? WSX_ROLE_ACCOUNT : WSX_ROLE_IGNORE;
+    return local[0] == 'a' && local[1] == '\0' ? WSX_ROLE_ACCOUNT
+                                                : WSX_ROLE_IGNORE;
   case WSX_ROLE_ACCOUNT:
     return name_in_list(local, account_fields) ? WSX_ROLE_FIELD
                                                : WSX_ROLE_IGNORE;
@@ -709,6 +822,7 @@ on_start(void *user_data, const XML_Char *qname, const XML_Char **atts)
   const char *local;
   int role;
   wsx_node *node = NULL;
+  value_lengths lengths;
 
   if (dec->has_error) {
     abort_parse(dec);
@@ -736,7 +850,7 @@ on_start(void *user_data, const XML_Char *qname, const XML_Char **atts)
   }
   if (count_element(dec, local, atts) != 0)
     return;
-  if (check_attr_sizes(dec, atts) != 0)
+  if (check_attr_sizes(dec, atts, &lengths) != 0)
     return;
 
   role = role_for_element(dec, parent, ns, ns_len, local);
@@ -793,7 +907,8 @@ on_start(void *user_data, const XML_Char *qname, const XML_Char **atts)
      * are appended to the parent's node. */
     int is_root = role == WSX_ROLE_CONTEXT || role == WSX_ROLE_COMMAND;
 
-    node = new_node(dec, is_root ? NULL : parent, ns, ns_len, local, atts);
+    node = new_node(dec, is_root ? NULL : parent, ns, ns_len, local, atts,
+                    &lengths);
     if (node == NULL) {
       fail_oom_in_handler(dec);
       return;

@@ -338,9 +338,11 @@ static const char position_doc[] =
     "<f/>\r"
     "</Other>";
 
-START_TEST(tree_positions_match_expat)
+/* Compare the node positions of a document captured whole with expat's
+ * own, fed whole and in chunks of 1 to 7 bytes that expat sees. */
+static void
+check_positions(const char *text, size_t len, size_t elements)
 {
-  size_t len = strlen(position_doc);
   expat_positions pos;
   waitset_xml_decoder *dec = new_decoder(NULL, 1);
   size_t chunk;
@@ -350,10 +352,9 @@ START_TEST(tree_positions_match_expat)
   ck_assert_ptr_nonnull(pos.parser);
   XML_SetUserData(pos.parser, &pos);
   XML_SetStartElementHandler(pos.parser, record_position);
-  ck_assert_int_eq(XML_Parse(pos.parser, position_doc, (int)len, 1),
-                   XML_STATUS_OK);
+  ck_assert_int_eq(XML_Parse(pos.parser, text, (int)len, 1), XML_STATUS_OK);
   XML_ParserFree(pos.parser);
-  ck_assert_uint_eq(pos.count, 7);
+  ck_assert_uint_eq(pos.count, elements);
 
   /* Chunk size 0 feeds the whole document at once. */
   for (chunk = 0; chunk <= 7; chunk++) {
@@ -363,13 +364,40 @@ START_TEST(tree_positions_match_expat)
     ck_assert_int_eq(waitset_xml_decoder_reset(dec), 0);
     dec->parse_threshold = chunk == 0 ? WSX_PARSE_THRESHOLD : 1;
     ck_assert_int_eq(waitset_xml_decoder_reset(dec), 0);
-    ck_assert_int_eq(feed_chunks(dec, position_doc, len, chunk), 0);
+    ck_assert_int_eq(feed_chunks(dec, text, len, chunk), 0);
     doc = waitset_xml_decoder_document(dec);
     ck_assert_ptr_nonnull(doc);
     compare_positions(doc->command_node, &pos, &index);
     ck_assert_uint_eq(index, pos.count);
   }
   waitset_xml_decoder_free(dec);
+}
+
+START_TEST(tree_positions_match_expat)
+{
+  check_positions(position_doc, strlen(position_doc), 7);
+}
+END_TEST
+
+/* Lines of thousands of bytes with multibyte characters, longer than
+ * the 255 blocks of 16 bytes that the vector count folds at. */
+START_TEST(tree_positions_long_lines)
+{
+  size_t value_len;
+  size_t len;
+  char *value = repeat_doc("", "\xc3\xa9xyz", 1500, "", &value_len);
+  char *head = malloc(value_len + 64);
+  char *text;
+
+  ck_assert_ptr_nonnull(head);
+  snprintf(head, value_len + 64, "<Other xmlns=\"urn:x\"><a v=\"%s\"/>\r\n",
+           value);
+  text = repeat_doc(head, "\xe2\x82\xac", 3000, "<b/> \xc3\xa9<c/></Other>",
+                    &len);
+  check_positions(text, len, 4);
+  free(text);
+  free(head);
+  free(value);
 }
 END_TEST
 
@@ -485,6 +513,7 @@ feed_suite(void)
   tcase_add_loop_test(feed, feed_every_boundary_same_result, 0,
                       (int)(sizeof(boundary_docs) / sizeof(boundary_docs[0])));
   tcase_add_test(feed, tree_positions_match_expat);
+  tcase_add_test(feed, tree_positions_long_lines);
   suite_add_tcase(s, feed);
 
   xt_add_loop_fixture(tree);

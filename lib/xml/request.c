@@ -321,6 +321,18 @@ next_account(const waitset_xml_node *list, const waitset_xml_node *after)
   return NULL;
 }
 
+/* Compare a name with a word of a few bytes; inlined, this costs less
+ * than a strcmp() call. */
+static int
+short_name_equals(const char *name, const char *word)
+{
+  while (*word != '\0' && *name == *word) {
+    name++;
+    word++;
+  }
+  return *name == *word;
+}
+
 /* Return the slot of an account field in the order read_accounts()
  * reads them (id, name, token, types, folderInterests), or -1. */
 static int
@@ -328,13 +340,13 @@ account_field_slot(const char *name)
 {
   switch (name[0]) {
   case 'i':
-    return strcmp(name, "id") == 0 ? 0 : -1;
+    return short_name_equals(name, "id") ? 0 : -1;
   case 'n':
-    return strcmp(name, "name") == 0 ? 1 : -1;
+    return short_name_equals(name, "name") ? 1 : -1;
   case 't':
-    if (strcmp(name, "token") == 0)
+    if (short_name_equals(name, "token"))
       return 2;
-    return strcmp(name, "types") == 0 ? 3 : -1;
+    return short_name_equals(name, "types") ? 3 : -1;
   case 'f':
     return strcmp(name, "folderInterests") == 0 ? 4 : -1;
   default:
@@ -342,13 +354,23 @@ account_field_slot(const char *name)
   }
 }
 
+/* Slots of the attribute names of the previous <a>, by attribute index.
+ * The decoder shares an attribute name with the previous sibling's name
+ * at the same index, so equal pointers mean the same field. */
+#define SLOT_CACHE_SIZE 8
+
+typedef struct slot_cache {
+  const char *name[SLOT_CACHE_SIZE];
+  int slot[SLOT_CACHE_SIZE];
+} slot_cache;
+
 /* Fill a spec from the attributes of an <a> without children in one
  * pass, which gives the same values as read_field() for each field.
  * Returns -1 when a field is given twice, so that the caller reads the
  * account with read_field(), which reports the error. */
 static int
 read_account_attrs(const waitset_xml_node *a, int kind,
-                   waitset_account_spec *spec)
+                   waitset_account_spec *spec, slot_cache *cache)
 {
   const char *values[5] = { NULL, NULL, NULL, NULL, NULL };
   int fields = kind == LIST_REMOVE ? 1 : 5;
@@ -362,7 +384,15 @@ read_account_attrs(const waitset_xml_node *a, int kind,
         && attr->namespace_uri != a->namespace_uri
         && strcmp(attr->namespace_uri, a->namespace_uri) != 0)
       continue;
-    slot = account_field_slot(attr->name);
+    if (i < SLOT_CACHE_SIZE && cache->name[i] == attr->name) {
+      slot = cache->slot[i];
+    } else {
+      slot = account_field_slot(attr->name);
+      if (i < SLOT_CACHE_SIZE) {
+        cache->name[i] = attr->name;
+        cache->slot[i] = slot;
+      }
+    }
     if (slot < 0 || slot >= fields)
       continue;
     if (values[slot] != NULL)
@@ -380,12 +410,13 @@ read_account_attrs(const waitset_xml_node *a, int kind,
 /* Read the fields of one <a>, as attributes or child elements. */
 static int
 read_account(waitset_xml_decoder *dec, const waitset_xml_node *a, int kind,
-             waitset_account_spec *spec)
+             waitset_account_spec *spec, slot_cache *cache)
 {
   int rc;
 
-  if (a->child_count == 0 && read_account_attrs(a, kind, spec) == 0)
+  if (a->child_count == 0 && read_account_attrs(a, kind, spec, cache) == 0)
     return 0;
+  memset(spec, 0, sizeof(*spec));
   rc = read_field(dec, a, "id", &spec->id);
   if (rc != 0 || kind == LIST_REMOVE)
     return rc;
@@ -408,10 +439,12 @@ read_accounts(waitset_xml_decoder *dec, const waitset_xml_node *command,
   const waitset_xml_node *list;
   const waitset_xml_node *a;
   waitset_account_spec *specs;
+  slot_cache cache;
   size_t count = 0;
   size_t i = 0;
   int rc;
 
+  memset(&cache, 0, sizeof(cache));
   for (list = own_child(command, NULL, list_name); list != NULL;
        list = own_child(command, list, list_name)) {
     for (a = next_account(list, NULL); a != NULL; a = next_account(list, a))
@@ -439,15 +472,15 @@ read_accounts(waitset_xml_decoder *dec, const waitset_xml_node *command,
     return wsx_decoder_fail(dec, WAITSET_EXML_LIMIT, WAITSET_EINVALID_REQUEST,
                             list_name, &msg);
   }
+  /* read_account() sets every field of each spec. */
   specs = wsx_arena_alloc(&dec->arena, count * sizeof(*specs));
   if (specs == NULL)
     return fail_oom(dec, command);
-  memset(specs, 0, count * sizeof(*specs));
   for (list = own_child(command, NULL, list_name); list != NULL;
        list = own_child(command, list, list_name)) {
     for (a = next_account(list, NULL); a != NULL;
          a = next_account(list, a), i++) {
-      rc = read_account(dec, a, kind, &specs[i]);
+      rc = read_account(dec, a, kind, &specs[i], &cache);
       if (rc != 0)
         return rc;
     }

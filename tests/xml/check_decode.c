@@ -221,8 +221,9 @@ START_TEST(decode_perl_style_prefixes)
 END_TEST
 
 /* Account fields given as attributes: unqualified or in the element's
- * namespace they count, in a foreign namespace they are ignored, and a
- * remove list reads only the id. */
+ * namespace they count, in a foreign namespace they are ignored, their
+ * order may change from one account to the next, and a remove list
+ * reads only the id. */
 START_TEST(decode_account_attribute_namespaces)
 {
   waitset_xml_decoder *dec;
@@ -230,18 +231,22 @@ START_TEST(decode_account_attribute_namespaces)
       BODY12("<WaitSetRequest xmlns=\"urn:zimbraMail\" "
              "xmlns:m=\"urn:zimbraMail\" xmlns:x=\"urn:x\" waitSet=\"W\">"
              "<update><a x:id=\"Z\" m:id=\"U\" name=\"n\" x:name=\"y\" "
-             "m:token=\"7\" types=\"m\" folderInterests=\"2\"/></update>"
+             "m:token=\"7\" types=\"m\" folderInterests=\"2\"/>"
+             "<a name=\"p\" x:id=\"Q\" id=\"V\"/></update>"
              "<remove><a id=\"R\" name=\"n\" m:name=\"o\"/></remove>"
              "</WaitSetRequest>"),
       0, &dec);
   const waitset_request *req = doc->request;
 
-  ck_assert_uint_eq(req->update_count, 1);
+  ck_assert_uint_eq(req->update_count, 2);
   ck_assert_str_eq(req->update[0].id, "U");
   ck_assert_str_eq(req->update[0].name, "n");
   ck_assert_str_eq(req->update[0].token, "7");
   ck_assert_str_eq(req->update[0].types, "m");
   ck_assert_str_eq(req->update[0].folder_interests, "2");
+  ck_assert_str_eq(req->update[1].id, "V");
+  ck_assert_str_eq(req->update[1].name, "p");
+  ck_assert_ptr_null(req->update[1].token);
   ck_assert_uint_eq(req->remove_count, 1);
   ck_assert_str_eq(req->remove[0].id, "R");
   ck_assert_ptr_null(req->remove[0].name);

@@ -79,6 +79,10 @@ struct http_conn {
   int in_execute;
   int resume_pending;
   int read_paused; /* reading stopped because the backlog is full */
+  /* Reading stopped because the write queue passed max_output_bytes;
+   * the parser stays paused until on_write finds the queue drained. */
+  int output_paused;
+  int reading; /* uv_read_start() is in effect */
 
   int writes_pending;
   int close_after_write; /* the response being written is the last */
@@ -95,6 +99,8 @@ typedef struct write_req {
 } write_req;
 
 static void conn_close(http_conn *conn);
+static void conn_resume(http_conn *conn);
+static void conn_update_reading(http_conn *conn);
 static void conn_finish(http_conn *conn);
 static void conn_process(http_conn *conn, const char *data, size_t len);
 static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
@@ -190,10 +196,17 @@ conn_finish(http_conn *conn)
     conn_close(conn);
     return;
   }
-  if (conn->read_paused) {
-    conn->read_paused = 0;
-    uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, on_read);
-  }
+  /* The write queue is empty here, and the rest of the input is read
+   * and dropped. */
+  conn->read_paused = 0;
+  conn->output_paused = 0;
+  conn_update_reading(conn);
+}
+
+static size_t
+conn_queued_output(http_conn *conn)
+{
+  return uv_stream_get_write_queue_size((uv_stream_t *)&conn->tcp);
 }
 
 static void
@@ -208,6 +221,13 @@ on_write(uv_write_t *req, int status)
     log_debug("write to %s failed: %s", conn->peer, uv_strerror(status));
     conn_close(conn);
     return;
+  }
+  if (conn->output_paused && !conn->closing
+      && conn_queued_output(conn) <= conn->srv->config.max_output_bytes / 2) {
+    log_debug("%s: %zu response bytes queued: reading resumed", conn->peer,
+              conn_queued_output(conn));
+    conn->output_paused = 0;
+    conn_resume(conn);
   }
   if (conn->close_after_write && conn->writes_pending == 0)
     conn_finish(conn);
@@ -670,10 +690,8 @@ conn_resume(http_conn *conn)
   conn->backlog_length = 0;
   http_parser_pause(&conn->parser, 0);
   if (!conn->closing && !conn->close_after_write) {
-    if (conn->read_paused) {
-      conn->read_paused = 0;
-      uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, on_read);
-    }
+    conn->read_paused = 0;
+    conn_update_reading(conn);
     conn_process(conn, data, len);
   }
   free(data);
@@ -705,6 +723,18 @@ http_exchange_respond(http_exchange *ex, int status,
   exchange_free(ex);
   if (!conn->close_after_write)
     conn_wait_idle(conn);
+  if (!conn->close_after_write && conn->srv->config.max_output_bytes > 0
+      && conn_queued_output(conn) > conn->srv->config.max_output_bytes) {
+    /* The client does not read its responses fast enough. The parser
+     * stays paused, and conn_process keeps the rest of the input in the
+     * backlog, until on_write finds the queue below half the limit. */
+    log_debug("%s: %zu response bytes queued, over the limit of %zu: "
+              "reading paused", conn->peer, conn_queued_output(conn),
+              conn->srv->config.max_output_bytes);
+    conn->output_paused = 1;
+    conn_update_reading(conn);
+    return;
+  }
   if (conn->in_execute)
     conn->resume_pending = 1;
   else
@@ -781,6 +811,34 @@ release_read_buffer(http_server *srv, const uv_buf_t *buf)
     free(buf->base);
 }
 
+/*
+ * Start or stop reading from the socket. Reading stops while the backlog
+ * behind a pending request is full, while the write queue is over
+ * max_output_bytes, and after the client closed its side.
+ */
+static void
+conn_update_reading(http_conn *conn)
+{
+  int want = !conn->read_paused && !conn->output_paused
+             && !conn->peer_closed;
+  int rc;
+
+  if (conn->closing || want == conn->reading)
+    return;
+  if (!want) {
+    uv_read_stop((uv_stream_t *)&conn->tcp);
+    conn->reading = 0;
+    return;
+  }
+  rc = uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, on_read);
+  if (rc < 0) {
+    log_error("read from %s failed: %s", conn->peer, uv_strerror(rc));
+    conn_close(conn);
+    return;
+  }
+  conn->reading = 1;
+}
+
 static void
 on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
@@ -792,7 +850,7 @@ on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     /* The client stopped sending: finish writing, then close. */
     conn->peer_closed = 1;
     conn->close_after_write = 1;
-    uv_read_stop(stream);
+    conn_update_reading(conn);
   } else if (nread < 0) {
     if (nread != UV_EOF)
       log_debug("read from %s failed: %s", conn->peer,
@@ -801,12 +859,12 @@ on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
   } else if (nread > 0) {
     if (conn->close_after_write) {
       /* The last response is sent: input is dropped. */
-    } else if (conn->exchange != NULL) {
+    } else if (conn->exchange != NULL || conn->output_paused) {
       backlog_append(conn, buf->base, (size_t)nread);
       /* Bound the buffered input of a client that keeps sending. */
       if (conn->backlog_length > conn->srv->config.max_body_bytes + 65536) {
-        uv_read_stop(stream);
         conn->read_paused = 1;
+        conn_update_reading(conn);
       }
     } else {
       conn_process(conn, buf->base, (size_t)nread);
@@ -991,12 +1049,9 @@ on_connection(uv_stream_t *listener, int status)
   http_parser_init(&conn->parser, HTTP_REQUEST);
   conn->parser.data = conn;
   uv_tcp_nodelay(&conn->tcp, 1);
-  rc = uv_read_start((uv_stream_t *)&conn->tcp, on_alloc, on_read);
-  if (rc < 0) {
-    log_error("read from %s failed: %s", conn->peer, uv_strerror(rc));
-    conn_close(conn);
+  conn_update_reading(conn);
+  if (conn->closing)
     return;
-  }
   conn_wait_idle(conn);
 }
 
@@ -1110,7 +1165,10 @@ http_server_close(http_server *srv, http_closed_cb done, void *user_data)
   for (conn = srv->conns; conn != NULL; conn = next) {
     next = conn->next;
     if (conn->writes_pending > 0 && conn->exchange == NULL) {
+      /* A client that does not read these last responses is cut off
+       * like any other, so it cannot hold up the stop. */
       conn->close_after_write = 1;
+      conn_arm_linger(conn);
     } else {
       conn_close(conn);
     }

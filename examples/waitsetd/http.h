@@ -3,7 +3,8 @@
  * A small HTTP/1.1 server on libuv and http_parser: keep-alive,
  * Content-Length and chunked request bodies, a body size limit, and one
  * request in flight per connection. Bytes a client pipelines behind a
- * pending request stay buffered until that request has its response.
+ * pending request stay buffered until that request has its response,
+ * and reading stops while too many response bytes are queued.
  */
 #ifndef WAITSETD_HTTP_H
 #define WAITSETD_HTTP_H
@@ -69,6 +70,10 @@ typedef struct http_server_config {
   /* Connections accepted beyond this many open ones are closed at once;
    * 0 means no cap. */
   size_t max_connections;
+  /* When more response bytes than this wait in a connection's write
+   * queue, the server stops reading requests from it until the queue
+   * is below half of this; 0 means no limit. */
+  size_t max_output_bytes;
   http_request_cb on_request;
   /* Builds the 413 response body; NULL sends a short text body. After a
    * 413 the connection closes. */

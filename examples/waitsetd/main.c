@@ -182,6 +182,7 @@ start_http(waitsetd *d)
   config.read_timeout_ms = (uint64_t)d->opts.read_timeout_ms;
   config.idle_timeout_ms = (uint64_t)d->opts.idle_timeout_ms;
   config.max_connections = d->opts.max_connections;
+  config.max_output_bytes = d->opts.max_output_bytes;
   config.on_request = dispatch_request;
   config.on_too_large = dispatch_too_large;
   config.user_data = d;

@@ -18,6 +18,7 @@
 #define DEFAULT_READ_TIMEOUT_S 30
 #define DEFAULT_IDLE_TIMEOUT_S 120
 #define DEFAULT_MAX_CONNECTIONS 20000
+#define DEFAULT_MAX_OUTPUT_BYTES 1048576
 
 enum option_unit {
   UNIT_MS,      /* integer milliseconds */
@@ -105,6 +106,13 @@ print_help(const char *program)
          "at once\n"
          "                            (count; default %d; 0: no cap)\n",
          DEFAULT_MAX_CONNECTIONS);
+  printf("  --max-output-bytes N      response bytes queued on one "
+         "connection beyond\n"
+         "                            which the server stops reading "
+         "requests from it\n"
+         "                            until half are sent (bytes; "
+         "default %d)\n",
+         DEFAULT_MAX_OUTPUT_BYTES);
   printf("  --token-lifetime N        lifetime of issued auth tokens\n"
          "                            (seconds; default 172800 for users, "
          "43200 for\n"
@@ -261,6 +269,7 @@ set_defaults(daemon_options *opts)
   opts->read_timeout_ms = DEFAULT_READ_TIMEOUT_S * 1000;
   opts->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_S * 1000;
   opts->max_connections = DEFAULT_MAX_CONNECTIONS;
+  opts->max_output_bytes = DEFAULT_MAX_OUTPUT_BYTES;
   for (i = 0; i < CORE_OPTION_TOTAL; i++) {
     const struct core_option *o = &core_options[i];
     int64_t value = strtoll(o->default_text, NULL, 10);
@@ -310,6 +319,17 @@ apply_option(daemon_options *opts, const char *name, const char *value)
     if (parse_integer(name, value, 1000000000LL, &n) != 0)
       return -1;
     opts->max_connections = (size_t)n;
+    return 0;
+  }
+  if (strcmp(name, "max-output-bytes") == 0) {
+    if (parse_integer(name, value, 1LL << 30, &n) != 0)
+      return -1;
+    if (n < 1) {
+      fprintf(stderr, "waitsetd: invalid --max-output-bytes \"%s\": must "
+              "be at least 1\n", value);
+      return -1;
+    }
+    opts->max_output_bytes = (size_t)n;
     return 0;
   }
   if (strcmp(name, "token-lifetime") == 0) {

@@ -18,6 +18,7 @@ typedef struct daemon_options {
   int64_t read_timeout_ms;  /* 0: no limit on reading one request */
   int64_t idle_timeout_ms;  /* 0: idle connections stay open */
   size_t max_connections;   /* 0: no cap */
+  size_t max_output_bytes;  /* queued responses before reading stops */
   int64_t token_lifetime_ms; /* 0: Zimbra's defaults (2 days, admin 12 h) */
   /* Core values in the core's units (ms or a count), indexed by
    * enum waitset_option; the defaults are those --help lists. */

@@ -4,11 +4,16 @@
  * and idle timeouts, the connection cap, the folder depth limit and
  * subtree delete, exact password checks, control characters in the log,
  * UTF-8 in Faults and the HTTP framing rules. Also the Fault sent for a
- * request over the size limit.
+ * request over the size limit, and the bound on queued responses.
  */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "e2e.h"
@@ -635,6 +640,358 @@ START_TEST(oversized_body_soap_fault)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Write backpressure                                                  */
+
+/* The --max-output-bytes of the write backpressure test. */
+#define OUTPUT_LIMIT 65536
+/* Admin waitsets that make each QueryWaitSet response about 40 KB. */
+#define QUERY_WAITSETS 100
+/* Pipelined pairs of a QueryWaitSet and a Wait on an unknown waitset:
+ * about 12 MB of responses, far more than the socket buffers hold. */
+#define PIPELINED_PAIRS 300
+
+typedef struct pipelined_sender {
+  pthread_t thread;
+  int fd;
+  const char *data;
+  size_t length;
+  int error; /* errno of a failed send, or 0 */
+} pipelined_sender;
+
+static void *
+send_all_blocking(void *arg)
+{
+  pipelined_sender *sender = arg;
+  size_t sent = 0;
+
+  while (sent < sender->length) {
+    ssize_t n = send(sender->fd, sender->data + sent, sender->length - sent,
+                     MSG_NOSIGNAL);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      sender->error = n < 0 ? errno : EPIPE;
+      break;
+    }
+    sent += (size_t)n;
+  }
+  return NULL;
+}
+
+/* Connect with a 4 KiB receive buffer, so the client's kernel holds few
+ * of the responses it does not read. *port receives the local port. */
+static int
+connect_small_receive_buffer(int *port)
+{
+  struct sockaddr_in addr;
+  socklen_t addr_len = sizeof(addr);
+  const char *colon = strrchr(fx.host_port, ':');
+  int size = 4096;
+  int fd;
+
+  ck_assert_ptr_nonnull(colon);
+  fd = socket(AF_INET, SOCK_STREAM, 0);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+                              sizeof(size)), 0);
+  memset(&addr, 0, sizeof(addr));
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((uint16_t)atoi(colon + 1));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ck_assert_msg(connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0,
+                "connect to %s failed: %s", fx.host_port, strerror(errno));
+  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&addr, &addr_len), 0);
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
+/* Return the first occurrence of needle in the len bytes at haystack. */
+static const char *
+find_bytes(const char *haystack, size_t len, const char *needle)
+{
+  size_t needle_len = strlen(needle);
+  size_t i;
+
+  for (i = 0; i + needle_len <= len; i++) {
+    if (memcmp(haystack + i, needle, needle_len) == 0)
+      return haystack + i;
+  }
+  return NULL;
+}
+
+/* One HTTP response taken from the front of a receive buffer. */
+typedef struct http_response_view {
+  int status;
+  const char *body;
+  size_t body_length;
+  size_t total_length; /* head and body */
+} http_response_view;
+
+/* Parse the response at the front of buf. Returns 0 while it is
+ * incomplete. */
+static int
+take_response(const char *buf, size_t len, http_response_view *view)
+{
+  const char *end = find_bytes(buf, len, "\r\n\r\n");
+  const char *length;
+  size_t head_length;
+
+  if (end == NULL)
+    return 0;
+  head_length = (size_t)(end - buf) + 4;
+  length = find_bytes(buf, head_length, "Content-Length: ");
+  ck_assert_msg(length != NULL, "no Content-Length in: %.200s", buf);
+  view->status = atoi(buf + 9);
+  view->body_length = (size_t)strtoul(length + 16, NULL, 10);
+  if (len < head_length + view->body_length)
+    return 0;
+  view->body = buf + head_length;
+  view->total_length = head_length + view->body_length;
+  return 1;
+}
+
+/* Receive more bytes into *buf (growing it), waiting up to max_ms.
+ * Returns the number of bytes received, 0 on a timeout. */
+static size_t
+receive_more(int fd, char **buf, size_t *used, size_t *capacity, long max_ms)
+{
+  struct pollfd pfd = { fd, POLLIN, 0 };
+  ssize_t n;
+
+  if (poll(&pfd, 1, (int)max_ms) <= 0)
+    return 0;
+  if (*capacity - *used < 65536) {
+    *capacity = *capacity * 2 + 65536;
+    *buf = realloc(*buf, *capacity);
+    ck_assert_ptr_nonnull(*buf);
+  }
+  n = recv(fd, *buf + *used, *capacity - *used, 0);
+  ck_assert_msg(n > 0, "the server closed the connection: %s",
+                n < 0 ? strerror(errno) : "end of stream");
+  *used += (size_t)n;
+  return (size_t)n;
+}
+
+/* Wait up to max_ms for a line containing text in the server log. */
+static int
+log_wait_for(const char *text, long max_ms)
+{
+  uint64_t deadline = e2e_now_ms() + (uint64_t)max_ms;
+
+  for (;;) {
+    char *log = read_log();
+    int found = strstr(log, text) != NULL;
+
+    free(log);
+    if (found)
+      return 1;
+    if (e2e_now_ms() >= deadline)
+      return 0;
+    usleep(20000);
+  }
+}
+
+/* Count the occurrences of text in the server log. */
+static int
+log_count(const char *text)
+{
+  char *log = read_log();
+  const char *p = log;
+  int count = 0;
+
+  while ((p = strstr(p, text)) != NULL) {
+    count++;
+    p += strlen(text);
+  }
+  free(log);
+  return count;
+}
+
+/* Return the largest queued byte count of the "reading paused" log
+ * lines of one peer, and their number in *lines. */
+static size_t
+max_queued_when_paused(const char *peer, int *lines)
+{
+  char *log = read_log();
+  char prefix[96];
+  const char *p = log;
+  size_t max = 0;
+
+  *lines = 0;
+  snprintf(prefix, sizeof(prefix), "%s: ", peer);
+  while ((p = strstr(p, prefix)) != NULL) {
+    const char *line_end = strchr(p, '\n');
+    char *number_end;
+    unsigned long long queued;
+    size_t line_length;
+
+    p += strlen(prefix);
+    line_length = line_end != NULL ? (size_t)(line_end - p) : strlen(p);
+    queued = strtoull(p, &number_end, 10);
+    if (number_end != p
+        && find_bytes(p, line_length, "queued, over the limit") != NULL
+        && find_bytes(p, line_length, "reading paused") != NULL) {
+      (*lines)++;
+      if (queued > max)
+        max = (size_t)queued;
+    }
+  }
+  free(log);
+  return max;
+}
+
+/* Append one pipelined POST of body, in a SOAP 1.2 envelope with the
+ * admin token, to the request stream. */
+static void
+append_admin_post(char **stream, size_t *used, size_t *capacity,
+                  const char *body)
+{
+  char *doc = wsc_envelope(fx.ad.token, NULL, body);
+  char *request;
+  size_t len;
+
+  ck_assert_ptr_nonnull(doc);
+  request = wsc_strdup_printf("POST " ADMIN " HTTP/1.1\r\nHost: x\r\n"
+                              "Content-Type: application/soap+xml\r\n"
+                              "Content-Length: %zu\r\n\r\n%s",
+                              strlen(doc), doc);
+  free(doc);
+  ck_assert_ptr_nonnull(request);
+  len = strlen(request);
+  if (*used + len > *capacity) {
+    *capacity = (*used + len) * 2;
+    *stream = realloc(*stream, *capacity);
+    ck_assert_ptr_nonnull(*stream);
+  }
+  memcpy(*stream + *used, request, len);
+  *used += len;
+  free(request);
+}
+
+START_TEST(pipelined_output_bounded)
+{
+  pipelined_sender sender;
+  char *stream = NULL;
+  size_t stream_used = 0;
+  size_t stream_capacity = 0;
+  char *input = NULL;
+  size_t input_used = 0;
+  size_t input_capacity = 0;
+  char body[256];
+  char peer[64];
+  char marker[32];
+  const char *user_ws;
+  const char *final_ws;
+  char final_ws_id[160];
+  e2e_async *other;
+  wsc_reply *reply;
+  http_response_view view;
+  size_t largest_response = 0;
+  size_t max_queued;
+  int pause_lines;
+  int requests_read;
+  int responses = 0;
+  int port;
+  int i;
+
+  e2e_restart("--max-output-bytes", "65536", NULL);
+  for (i = 0; i < QUERY_WAITSETS; i++)
+    e2e_create(&fx.ad, "m", ADD(U1));
+  final_ws = e2e_create(&fx.ad, "m", ADD(U2));
+  snprintf(final_ws_id, sizeof(final_ws_id), "%s", final_ws);
+  /* A wait parked on another connection while reading is paused. */
+  user_ws = e2e_create(&fx.u1, "m", ADD(U1));
+  other = e2e_wait_async(&fx.u1, user_ws, "0", "block=\"1\"", NULL);
+
+  for (i = 0; i < PIPELINED_PAIRS; i++) {
+    append_admin_post(&stream, &stream_used, &stream_capacity,
+                      "<QueryWaitSetRequest " NS_ADMIN "/>");
+    snprintf(body, sizeof(body), "<AdminWaitSetRequest " NS_ADMIN
+             " waitSet=\"order-%04d\" seq=\"0\"/>", i);
+    append_admin_post(&stream, &stream_used, &stream_capacity, body);
+  }
+  /* The last request parks until U2's mailbox changes. */
+  snprintf(body, sizeof(body), "<AdminWaitSetRequest " NS_ADMIN
+           " waitSet=\"%s\" seq=\"0\" block=\"1\"/>", final_ws_id);
+  append_admin_post(&stream, &stream_used, &stream_capacity, body);
+
+  memset(&sender, 0, sizeof(sender));
+  sender.fd = connect_small_receive_buffer(&port);
+  sender.data = stream;
+  sender.length = stream_used;
+  snprintf(peer, sizeof(peer), "127.0.0.1:%d", port);
+  ck_assert_int_eq(pthread_create(&sender.thread, NULL, send_all_blocking,
+                                  &sender), 0);
+
+  /* The client reads nothing: the server must stop reading from it. */
+  ck_assert_msg(log_wait_for("reading paused", 10000),
+                "the server never paused reading from %s", peer);
+  e2e_settle();
+  snprintf(body, sizeof(body), "from %s: POST", peer);
+  requests_read = log_count(body);
+  ck_assert_int_gt(requests_read, 0);
+  ck_assert_int_lt(requests_read, 2 * PIPELINED_PAIRS);
+
+  /* The loop still serves others meanwhile. */
+  e2e_add_msg(&fx.u1, 2);
+  reply = e2e_async_join(other, 5000, NULL);
+  e2e_expect_accounts(reply, U1);
+  wsc_reply_free(reply);
+
+  /* Reading now returns every response, in order. */
+  while (responses < 2 * PIPELINED_PAIRS) {
+    if (!take_response(input, input_used, &view)) {
+      ck_assert_msg(receive_more(sender.fd, &input, &input_used,
+                                 &input_capacity, 10000) > 0,
+                    "timed out after %d responses", responses);
+      continue;
+    }
+    if (responses % 2 == 0) {
+      ck_assert_int_eq(view.status, 200);
+      ck_assert_ptr_nonnull(find_bytes(view.body, view.body_length,
+                                       "QueryWaitSetResponse"));
+    } else {
+      snprintf(marker, sizeof(marker), "order-%04d", responses / 2);
+      ck_assert_int_eq(view.status, 500);
+      ck_assert_msg(find_bytes(view.body, view.body_length, marker)
+                    != NULL, "response %d does not name %s: %.*s",
+                    responses, marker, (int)view.body_length, view.body);
+    }
+    if (view.total_length > largest_response)
+      largest_response = view.total_length;
+    responses++;
+    memmove(input, input + view.total_length,
+            input_used - view.total_length);
+    input_used -= view.total_length;
+  }
+
+  /* Every pause left at most one response over the limit queued. */
+  max_queued = max_queued_when_paused(peer, &pause_lines);
+  ck_assert_int_gt(pause_lines, 0);
+  ck_assert_uint_le(max_queued, OUTPUT_LIMIT + largest_response);
+
+  /* The last request is a parked wait: nothing until U2 changes. */
+  ck_assert_uint_eq(input_used, 0);
+  ck_assert_uint_eq(receive_more(sender.fd, &input, &input_used,
+                                 &input_capacity, 150), 0);
+  e2e_add_msg(&fx.u2, 2);
+  while (!take_response(input, input_used, &view))
+    ck_assert_msg(receive_more(sender.fd, &input, &input_used,
+                               &input_capacity, 5000) > 0,
+                  "the parked wait was not answered");
+  ck_assert_int_eq(view.status, 200);
+  ck_assert_ptr_nonnull(find_bytes(view.body, view.body_length, U2));
+
+  ck_assert_int_eq(pthread_join(sender.thread, NULL), 0);
+  ck_assert_int_eq(sender.error, 0);
+  close(sender.fd);
+  free(stream);
+  free(input);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *
 e2e_hardening_suite(void)
@@ -664,6 +1021,7 @@ e2e_hardening_suite(void)
   tcase_add_test(tc, folder_move_cycle);
   tcase_add_test(tc, folder_delete_subtree);
   tcase_add_test(tc, oversized_body_soap_fault);
+  tcase_add_test(tc, pipelined_output_bounded);
   suite_add_tcase(s, tc);
   return s;
 }

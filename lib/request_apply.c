@@ -94,7 +94,8 @@ ws_prepare_apply(waitset_call *call)
   return 0;
 }
 
-/* Append a per-account error; the string pool follows the array. */
+/* Append a per-account error. The ids are packed in a string pool after
+ * the array, each right behind the previous error's id. */
 static void
 add_error(waitset_call *call, const char *id, int code)
 {
@@ -103,10 +104,9 @@ add_error(waitset_call *call, const char *id, int code)
   size_t k = (size_t)call->n_remove_errs + call->n_add_errs
              + call->n_update_errs;
   char *pool = (char *)(call->errs + n);
-  size_t i;
 
-  for (i = 0; i < k; i++)
-    pool += strlen(pool) + 1;
+  if (k > 0)
+    pool = (char *)call->errs[k - 1].id + strlen(call->errs[k - 1].id) + 1;
   strcpy(pool, id);
   call->errs[k].id = pool;
   call->errs[k].code = code;

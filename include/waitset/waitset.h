@@ -439,7 +439,12 @@ typedef struct waitset_account_spec {
 /**
  * A request. String fields hold attribute values exactly as received,
  * NULL when absent; libwaitset parses and validates every one of them
- * before any side effect.
+ * before any side effect. Booleans (block, expand, all_accounts) accept
+ * 1, 0, true and false in any letter case, with surrounding blanks; any
+ * other value is a WAITSET_EINVALID_REQUEST fault. `timeout` is whole
+ * seconds, clamped without error into the bounds of the caller's role
+ * (WAITSET_OPT_TIMEOUT_* or WAITSET_OPT_ADMIN_TIMEOUT_*). Create answers
+ * seq "0" and the first data response carries "2", as in Zimbra.
  */
 typedef struct waitset_request {
   size_t size;

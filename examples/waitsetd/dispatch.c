@@ -271,7 +271,9 @@ resolve_requested_account(soap_request *req)
     dispatch_fault(req, "account.NO_SUCH_ACCOUNT", reason);
     return -1;
   }
-  if (acct == NULL || (acct != req->caller && !global_admin)) {
+  if (acct == NULL
+      || (!global_admin
+          && !store_may_act_for(&req->d->store, req->caller, acct))) {
     snprintf(reason, sizeof(reason), "permission denied: can not access "
              "account %.128s", key);
     dispatch_fault(req, "service.PERM_DENIED", reason);
@@ -469,16 +471,29 @@ dispatch_too_large(http_too_large *request, void *user_data)
 /* ------------------------------------------------------------------ */
 /* Host callbacks                                                      */
 
+/*
+ * Return 1 when the caller may add acct to a waitset (the "additional
+ * account" right). Global admins may use every account. Other callers may use the requested account, which
+ * resolve_requested_account() already checked, and the accounts that
+ * the token's account may act for (itself, its child accounts and its
+ * loginas targets). Only accounts with the admin flag obtain admin
+ * tokens, so there is no admin without the global-admin right here.
+ */
 static int
-caller_may_access(const waitset_caller *caller, const store_account *acct)
+caller_may_access(waitsetd *d, const waitset_caller *caller,
+                  const store_account *acct)
 {
+  store_account *actor;
+
   if (caller->flags & WAITSET_CALLER_GLOBAL_ADMIN)
     return 1;
-  if (caller->account_id != NULL
-      && strcasecmp(caller->account_id, acct->id) == 0)
+  if (caller->requested_account_id != NULL
+      && strcasecmp(caller->requested_account_id, acct->id) == 0)
     return 1;
-  return caller->requested_account_id != NULL
-         && strcasecmp(caller->requested_account_id, acct->id) == 0;
+  if (caller->account_id == NULL)
+    return 0;
+  actor = store_find_by_id(&d->store, caller->account_id);
+  return actor != NULL && store_may_act_for(&d->store, actor, acct);
 }
 
 static void
@@ -504,7 +519,8 @@ host_lookup_account(waitset_registry *reg, waitset_lookup *lookup,
     info.name = waitset_lookup_by_name(lookup) ? key : NULL;
   } else {
     info.status = store_account_status(acct);
-    info.access = caller_may_access(waitset_lookup_caller(lookup), acct);
+    info.access = caller_may_access(d, waitset_lookup_caller(lookup),
+                                    acct);
     info.id = acct->id;
     info.name = acct->name;
     info.last_change_id = acct->mailbox.last_change_id;

@@ -136,8 +136,16 @@ print_help(const char *program)
          "  aaaaaaaa-0000-0000-0000-000000000009 admin@example.test "
          "(global admin)\n"
          "\nAccounts file: one account per line, \"ID NAME PASSWORD "
-         "[FLAGS]\", where\nFLAGS is a comma-separated subset of admin, "
-         "remote, maintenance; \"#\"\nstarts a comment.\n");
+         "[FLAGS]\", where\nFLAGS is a comma-separated list of:\n"
+         "  admin          global admin\n"
+         "  remote         mailbox on another server\n"
+         "  maintenance    mailbox temporarily unavailable\n"
+         "  loginas=ID     this account may act for account ID "
+         "(repeatable)\n"
+         "  child-of=ID    this account is a child account of ID, so ID "
+         "may act\n"
+         "                 for it (repeatable)\n"
+         "\"#\" starts a comment.\n");
 }
 
 static int

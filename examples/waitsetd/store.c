@@ -432,6 +432,7 @@ account_free(store_account *acct)
   free(acct->id);
   free(acct->name);
   free(acct->password);
+  free(acct->grants);
 }
 
 void
@@ -594,34 +595,134 @@ store_load_defaults(store *st)
   return 0;
 }
 
-static int
-parse_account_flags(const char *text, uint32_t *out)
+/* A loginas=ID or child-of=ID flag, resolved once the whole file is
+ * read, because ID may name an account defined on a later line. */
+typedef struct account_reference {
+  size_t account;   /* index of the account whose line has the flag */
+  int child_of;     /* 1 for child-of=ID, 0 for loginas=ID */
+  char *target_id;
+  unsigned line_number;
+} account_reference;
+
+typedef struct reference_list {
+  account_reference *items;
+  size_t count;
+  size_t capacity;
+} reference_list;
+
+static void
+reference_list_free(reference_list *refs)
 {
-  char buf[256];
+  size_t i;
+
+  for (i = 0; i < refs->count; i++)
+    free(refs->items[i].target_id);
+  free(refs->items);
+}
+
+static void
+reference_add(reference_list *refs, size_t account, int child_of,
+              const char *target_id, unsigned line_number)
+{
+  account_reference *ref;
+
+  if (refs->count == refs->capacity) {
+    refs->capacity = refs->capacity ? 2 * refs->capacity : 8;
+    refs->items = xrealloc(refs->items,
+                           refs->capacity * sizeof(*refs->items));
+  }
+  ref = &refs->items[refs->count++];
+  ref->account = account;
+  ref->child_of = child_of;
+  ref->target_id = xstrdup(target_id);
+  ref->line_number = line_number;
+}
+
+static void
+grant_add(store_account *actor, size_t target)
+{
+  size_t i;
+
+  for (i = 0; i < actor->grant_count; i++)
+    if (actor->grants[i] == target)
+      return;
+  actor->grants = xrealloc(actor->grants, (actor->grant_count + 1)
+                                          * sizeof(*actor->grants));
+  actor->grants[actor->grant_count++] = target;
+}
+
+int
+store_may_act_for(const store *st, const store_account *actor,
+                  const store_account *target)
+{
+  size_t index = (size_t)(target - st->accounts);
+  size_t i;
+
+  if (actor == target)
+    return 1;
+  for (i = 0; i < actor->grant_count; i++)
+    if (actor->grants[i] == index)
+      return 1;
+  return 0;
+}
+
+/*
+ * Parse the FLAGS field of the account that will take index account.
+ * Returns 0, or -1 with err set. Modifies text.
+ */
+static int
+parse_account_flags(char *text, size_t account, unsigned line_number,
+                    const char *where, uint32_t *out, reference_list *refs,
+                    char *err, size_t err_len)
+{
+  static const char loginas[] = "loginas=";
+  static const char child_of[] = "child-of=";
   char *save = NULL;
   char *word;
+  const char *id;
+  int is_child_of;
 
   *out = 0;
-  if (strlen(text) >= sizeof(buf))
-    return -1;
-  strcpy(buf, text);
-  for (word = strtok_r(buf, ",", &save); word != NULL;
+  for (word = strtok_r(text, ",", &save); word != NULL;
        word = strtok_r(NULL, ",", &save)) {
-    if (strcmp(word, "admin") == 0)
+    if (strcmp(word, "admin") == 0) {
       *out |= ACCOUNT_ADMIN;
-    else if (strcmp(word, "remote") == 0)
+      continue;
+    }
+    if (strcmp(word, "remote") == 0) {
       *out |= ACCOUNT_REMOTE;
-    else if (strcmp(word, "maintenance") == 0)
+      continue;
+    }
+    if (strcmp(word, "maintenance") == 0) {
       *out |= ACCOUNT_MAINTENANCE;
-    else
+      continue;
+    }
+    if (strncmp(word, loginas, sizeof(loginas) - 1) == 0) {
+      id = word + sizeof(loginas) - 1;
+      is_child_of = 0;
+    } else if (strncmp(word, child_of, sizeof(child_of) - 1) == 0) {
+      id = word + sizeof(child_of) - 1;
+      is_child_of = 1;
+    } else {
+      snprintf(err, err_len, "%s: invalid flag \"%s\": expected admin, "
+               "remote, maintenance, loginas=ID or child-of=ID", where,
+               word);
       return -1;
+    }
+    if (*id == '\0') {
+      snprintf(err, err_len, "%s: invalid flag \"%s\": missing account "
+               "id after \"=\"", where, word);
+      return -1;
+    }
+    reference_add(refs, account, is_child_of, id, line_number);
   }
   return 0;
 }
 
 /* Parse one line of an accounts file into st; 0, or -1 with err set. */
 static int
-parse_account_line(store *st, char *line, const char *where, char *err,
+parse_account_line(store *st, char *line, unsigned line_number,
+                   const char *where, reference_list *refs, char *err,
                    size_t err_len)
 {
   char *fields[5];
@@ -647,12 +748,10 @@ parse_account_line(store *st, char *line, const char *where, char *err,
              count > 4 ? (size_t)4 : count);
     return -1;
   }
-  if (count == 4 && parse_account_flags(fields[3], &flags) != 0) {
-    snprintf(err, err_len, "%s: invalid flags \"%s\": expected a "
-             "comma-separated subset of admin, remote, maintenance",
-             where, fields[3]);
+  if (count == 4
+      && parse_account_flags(fields[3], st->account_count, line_number,
+                             where, &flags, refs, err, err_len) != 0)
     return -1;
-  }
   if (store_find_by_id(st, fields[0]) != NULL) {
     snprintf(err, err_len, "%s: duplicate account id \"%s\"", where,
              fields[0]);
@@ -667,10 +766,40 @@ parse_account_line(store *st, char *line, const char *where, char *err,
   return 0;
 }
 
+/* Turn every loginas=ID and child-of=ID into a grant. Returns 0, or -1
+ * with err set when an ID names no account. */
+static int
+resolve_references(store *st, const reference_list *refs, const char *path,
+                   char *err, size_t err_len)
+{
+  size_t i;
+
+  for (i = 0; i < refs->count; i++) {
+    const account_reference *ref = &refs->items[i];
+    store_account *target = store_find_by_id(st, ref->target_id);
+    size_t target_index;
+
+    if (target == NULL) {
+      snprintf(err, err_len, "%s:%u: %s=%s: no account has this id",
+               path, ref->line_number,
+               ref->child_of ? "child-of" : "loginas", ref->target_id);
+      return -1;
+    }
+    target_index = (size_t)(target - st->accounts);
+    /* child-of=ID on account C lets ID act for C. */
+    if (ref->child_of)
+      grant_add(target, ref->account);
+    else
+      grant_add(&st->accounts[ref->account], target_index);
+  }
+  return 0;
+}
+
 int
 store_load_file(store *st, const char *path, char *err, size_t err_len)
 {
   store loaded;
+  reference_list refs;
   char line[4096];
   char where[512];
   unsigned line_number = 0;
@@ -682,6 +811,7 @@ store_load_file(store *st, const char *path, char *err, size_t err_len)
     return -1;
   }
   store_init(&loaded, st->on_change, st->user_data);
+  memset(&refs, 0, sizeof(refs));
   while (fgets(line, sizeof(line), file) != NULL) {
     line_number++;
     snprintf(where, sizeof(where), "%s:%u", path, line_number);
@@ -691,7 +821,8 @@ store_load_file(store *st, const char *path, char *err, size_t err_len)
       rc = -1;
       break;
     }
-    rc = parse_account_line(&loaded, line, where, err, err_len);
+    rc = parse_account_line(&loaded, line, line_number, where, &refs, err,
+                            err_len);
     if (rc != 0)
       break;
   }
@@ -703,6 +834,9 @@ store_load_file(store *st, const char *path, char *err, size_t err_len)
     snprintf(err, err_len, "%s: no accounts defined", path);
     rc = -1;
   }
+  if (rc == 0)
+    rc = resolve_references(&loaded, &refs, path, err, err_len);
+  reference_list_free(&refs);
   fclose(file);
   if (rc != 0) {
     store_free(&loaded);

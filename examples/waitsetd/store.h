@@ -69,6 +69,11 @@ typedef struct store_account {
   char *name;
   char *password;
   uint32_t flags; /* enum account_flag */
+  /* Indexes into store.accounts of the other accounts this account may
+   * act for without an admin token: its loginas=ID targets and the
+   * accounts that name it in child-of=ID. No duplicates. */
+  size_t *grants;
+  size_t grant_count;
   store_mailbox mailbox;
 } store_account;
 
@@ -119,6 +124,14 @@ int store_load_file(store *st, const char *path, char *err, size_t err_len);
 /* Find an account by id or by name, ignoring ASCII case; NULL if none. */
 store_account *store_find_by_id(store *st, const char *id);
 store_account *store_find_by_name(store *st, const char *name);
+
+/*
+ * Return 1 when actor may act for target without an admin token: target
+ * is actor itself, a child account of actor, or an account on which
+ * actor has the loginAs right. Both belong to st.
+ */
+int store_may_act_for(const store *st, const store_account *actor,
+                      const store_account *target);
 
 /* Describe an account's status for the core (enum waitset_account_status). */
 int store_account_status(const store_account *acct);

@@ -1062,7 +1062,9 @@ configure_parser(waitset_xml_decoder *dec)
    * own; on by default there, set here so a build never loses it. */
   (void)XML_SetReparseDeferralEnabled(dec->parser, XML_TRUE);
 #endif
-  if (!XML_SetHashSalt(dec->parser, random_salt(dec)))
+  if (dec->hash_salt == 0)
+    dec->hash_salt = random_salt(dec);
+  if (!XML_SetHashSalt(dec->parser, dec->hash_salt))
     return WAITSET_ESTATE;
 #if defined(WSX_HAVE_BILLION_LAUGHS)
   /* No entity is ever expanded because DOCTYPE is rejected, so these

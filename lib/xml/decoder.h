@@ -53,6 +53,10 @@ struct waitset_xml_decoder {
   waitset_allocator alloc;
   waitset_xml_options opts; /* with every default filled in */
   XML_Parser parser;
+  /* expat's hash salt, drawn once per decoder: a secret salt resists
+   * chosen-collision names as well when reused, and a system call per
+   * document is measurable in a server's request rate. */
+  unsigned long hash_salt;
   wsx_arena arena; /* nodes, strings and arrays of the current document */
   wsx_frame *frames;
   size_t frame_cap;

@@ -4,7 +4,7 @@
  *
  * A registry keeps every waitset of one host. The host hands it requests
  * (create, wait, destroy, query) as structs and committed mailbox changes
- * as change records; the registry answers each request once, through a
+ * as change records. The registry completes each request once, through a
  * completion callback on the host's loop. The registry does no I/O: the
  * host owns sockets, HTTP, authentication and mailboxes. The XML codec in
  * <waitset/xml.h> turns SOAP documents into these structs and back.
@@ -296,7 +296,7 @@ typedef struct waitset_caller {
 typedef struct waitset_registry waitset_registry;
 typedef struct waitset_lookup waitset_lookup;
 
-/** Where an account's mailbox is, as the host reports it. */
+/** Location of an account's mailbox, as the host reports it. */
 enum waitset_account_status {
   WAITSET_ACCOUNT_LOCAL = 0,       /* on this host and available */
   WAITSET_ACCOUNT_REMOTE = 1,      /* hosted on another server */
@@ -305,7 +305,7 @@ enum waitset_account_status {
   WAITSET_ACCOUNT_FAILED = 4       /* the mailbox could not be read */
 };
 
-/** The host's answer to a lookup. */
+/** The result of a lookup, filled in by the host. */
 typedef struct waitset_account_info {
   size_t size;
   int32_t status; /* enum waitset_account_status */

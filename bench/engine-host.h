@@ -2,7 +2,7 @@
 /*
  * A fake host for the engine benchmarks: a private uv loop, a registry,
  * and account ids of the form aaaaaaaa-0000-0000-0000-NNNNNNNNNNNN whose
- * number is the account index. Lookups are answered synchronously from
+ * number is the account index. Lookups are completed synchronously from
  * the index, so the host adds almost nothing to the figures. Requests are
  * issued as a global admin, so the per-owner waitset limit never applies.
  */

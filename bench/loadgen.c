@@ -17,8 +17,8 @@
  *   loadgen rate WAITSETD BASELINE [--connections C] [--duration S]
  *     Sends non-blocking AdminWaitSetRequests on C keep-alive connections
  *     (one waitset each) for S seconds, then the same requests to the
- *     baseline server, alternating five times; reports requests per
- *     second of both and their ratio.
+ *     baseline server, and alternates the two five times. Reports the
+ *     requests per second of both and their ratio.
  *
  * Both raise RLIMIT_NOFILE to its hard limit; the servers inherit it.
  */

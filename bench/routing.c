@@ -3,9 +3,9 @@
  * Routing benchmark: waitset_post_change() with 100,000 watched accounts
  * in 10,000 waitsets (10 accounts each, created through AdminCreateWaitSet
  * requests) and 1,000,000 change records. Half of the records signal an
- * account; the other half are for unwatched accounts (1/6), of a type no
- * waitset watches (1/6), or in a folder outside the account's
- * folderInterests (1/6). No Wait is parked.
+ * account. The other half are split evenly into three kinds: records for
+ * unwatched accounts, records of a type no waitset watches, and records
+ * in a folder outside the account's folderInterests. No Wait is parked.
  *
  * Baseline: the same number of lookups of the same account ids in a
  * plain open-addressing string hash table holding the watched ids.

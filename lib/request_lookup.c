@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Account lookups: starting them with the host and storing the answers. */
+/* Account lookups: starting them with the host and storing the results. */
 #include <stdio.h>
 #include <string.h>
 

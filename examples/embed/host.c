@@ -27,7 +27,7 @@ struct demo {
 };
 
 /*
- * Answer every lookup from memory, at once. A host whose account
+ * Complete every lookup from memory, at once. A host whose account
  * directory is slow would complete the lookup later instead.
  */
 static void

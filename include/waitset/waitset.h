@@ -9,8 +9,8 @@
  * host owns sockets, HTTP, authentication and mailboxes. The XML codec in
  * <waitset/xml.h> turns SOAP documents into these structs and back.
  *
- * Conventions that hold for every function below unless its comment says
- * otherwise:
+ * Conventions that hold for every function below unless its comment
+ * states otherwise:
  *   - Thread: call on the loop thread only. The one exception is
  *     waitset_post_change_threadsafe().
  *   - Ownership: inputs are copied; the caller may free them as soon as
@@ -324,9 +324,10 @@ typedef struct waitset_account_info {
 typedef struct waitset_host {
   size_t size;
   /* Resolve an account by id or name (waitset_lookup_key) for a caller
-   * (waitset_lookup_caller), and decide access. The host must call
-   * waitset_lookup_complete() exactly once, from inside this callback or
-   * later on the loop thread. Required. */
+   * (waitset_lookup_caller), and decide access. The host calls
+   * waitset_lookup_complete() once, from inside this callback or later on
+   * the loop thread. A second call is undefined, because the first one
+   * frees the lookup. Required. */
   void (*lookup_account)(waitset_registry *reg, waitset_lookup *lookup,
                          void *user_data);
   /* Return the current lastChangeId of a local mailbox, or a negative
@@ -353,7 +354,7 @@ WAITSET_API const waitset_caller *
 waitset_lookup_caller(const waitset_lookup *lookup);
 
 /**
- * Complete a lookup with the host's answer (copied). Call exactly once
+ * Complete a lookup with the host's result (copied). Call exactly once
  * per lookup, on the loop thread. The lookup is freed when this returns
  * 0 or WAITSET_ECANCELED. After any other code the lookup is untouched
  * and the host must complete it again with a valid answer.
@@ -391,9 +392,9 @@ typedef void (*waitset_close_cb)(waitset_registry *reg, void *user_data);
 
 /**
  * Start closing a registry, like uv_close(). Every pending request
- * completes (waits as canceled, others with WAITSET_ECANCELED); then,
- * on a later loop turn and after every lookup was completed, close_cb
- * runs once and the memory is freed when it returns. After this call
+ * completes: waits as canceled, others with WAITSET_ECANCELED. Then, on
+ * a later loop turn and once the host has completed every lookup,
+ * close_cb runs once, and the memory is freed when it returns. After this call
  * every function on the registry returns WAITSET_ECLOSING.
  * May be called from a response callback.
  * @return 0, WAITSET_EINVAL, or WAITSET_ECLOSING when already closing.
@@ -443,7 +444,7 @@ typedef struct waitset_account_spec {
  * 1, 0, true and false in any letter case, with surrounding blanks; any
  * other value is a WAITSET_EINVALID_REQUEST fault. `timeout` is whole
  * seconds, clamped without error into the bounds of the caller's role
- * (WAITSET_OPT_TIMEOUT_* or WAITSET_OPT_ADMIN_TIMEOUT_*). Create answers
+ * (WAITSET_OPT_TIMEOUT_* or WAITSET_OPT_ADMIN_TIMEOUT_*). Create returns
  * seq "0" and the first data response carries "2", as in Zimbra.
  */
 typedef struct waitset_request {
@@ -564,7 +565,7 @@ typedef struct waitset_query_waitset {
 } waitset_query_waitset;
 
 /**
- * The answer to a request. Read-only; valid during the callback only.
+ * The response to a request. Read-only; valid during the callback only.
  */
 typedef struct waitset_response {
   size_t size;

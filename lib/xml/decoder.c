@@ -1059,7 +1059,8 @@ configure_parser(waitset_xml_decoder *dec)
   XML_SetParamEntityParsing(dec->parser, XML_PARAM_ENTITY_PARSING_NEVER);
 #if defined(WSX_HAVE_REPARSE_DEFERRAL)
   /* expat 2.6.0 and later defer the scan of an unfinished token on their
-   * own; on by default there, set here so a build never loses it. */
+   * own. It is on by default there, and set here so a build never loses
+   * it. */
   (void)XML_SetReparseDeferralEnabled(dec->parser, XML_TRUE);
 #endif
   if (dec->hash_salt == 0)

@@ -839,7 +839,7 @@ END_TEST
 
 START_TEST(field_many_add_errors_reported)
 {
-  const size_t n = 66000; /* more errors than a 16-bit counter holds */
+  const size_t n = 66000; /* more errors than a 16-bit counter can count */
   waitset_account_spec *specs = calloc(n, sizeof(*specs));
   wt_request rq;
   wt_response *r;

@@ -495,9 +495,9 @@ probe_registry(int option, int64_t value, int option2, int64_t value2)
 
 START_TEST(validation_registry_option_bounds)
 {
-  /* Bounds that involve two options, a timeout bound below 1 s, a zero
-   * idle expiry or sweep interval and a per-owner limit below 1 are
-   * rejected; either may come from waitset_options_set() or from
+  /* These are rejected: bounds that involve two options, a timeout bound
+   * below 1 s, a zero idle expiry or sweep interval, and a per-owner
+   * limit below 1. The error comes from waitset_options_set() or from
    * waitset_registry_new(). */
   ck_assert_int_eq(probe_registry(WAITSET_OPT_TIMEOUT_MIN_MS, 999, 0, 0),
                    WAITSET_ERANGE);

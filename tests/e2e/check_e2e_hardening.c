@@ -679,7 +679,7 @@ send_all_blocking(void *arg)
   return NULL;
 }
 
-/* Connect with a 4 KiB receive buffer, so the client's kernel holds few
+/* Connect with a 4 KiB receive buffer, so the client's kernel buffers few
  * of the responses it does not read. *port receives the local port. */
 static int
 connect_small_receive_buffer(int *port)
